@@ -1,0 +1,365 @@
+"""Parameters of one Gaussian mixture and the EM kernels that refine them.
+
+This is the lowest layer of the package: it knows nothing of populations,
+operators or estimators. Covariances are stored in scikit-learn's layout for
+each ``covariance_type`` (``full``: (k, M, M), ``tied``: (M, M), ``diag``:
+(k, M), ``spherical``: (k,)), so scikit-learn's own routines, imported through
+:mod:`sklearn_esmem._sklearn_compat`, do the numerical work.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy.special import logsumexp
+
+from ._sklearn_compat import (
+    compute_precision_cholesky,
+    estimate_gaussian_parameters,
+    estimate_log_gaussian_prob,
+)
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+
+# Responsibilities below exp(-600) are zero for every purpose here; clamping
+# keeps subnormal numbers out of the M-step's matrix products, which they slow
+# down by an order of magnitude.
+_LOG_RESP_FLOOR = -600.0
+
+
+class MixtureParameters:
+    """Weights, means and covariances of one Gaussian mixture.
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n_components,)
+    means : ndarray of shape (n_components, n_features)
+    covariances : ndarray
+        In scikit-learn's layout for ``covariance_type``.
+    covariance_type : {"full", "tied", "diag", "spherical"}
+    precisions_cholesky : ndarray
+        Cholesky factors of the precisions, in scikit-learn's layout.
+    """
+
+    def __init__(
+        self, weights, means, covariances, covariance_type, precisions_cholesky
+    ):
+        self.weights = weights
+        self.means = means
+        self.covariances = covariances
+        self.covariance_type = covariance_type
+        self.precisions_cholesky = precisions_cholesky
+
+    @property
+    def n_components(self):
+        return self.means.shape[0]
+
+    @property
+    def n_features(self):
+        return self.means.shape[1]
+
+    def full_covariances(self):
+        """Return every component's covariance as a full (k, M, M) array."""
+        return to_full_covariances(
+            self.covariances, self.covariance_type, self.n_components, self.n_features
+        )
+
+    def copy(self):
+        return MixtureParameters(
+            self.weights.copy(),
+            self.means.copy(),
+            self.covariances.copy(),
+            self.covariance_type,
+            self.precisions_cholesky.copy(),
+        )
+
+
+class EStep(NamedTuple):
+    """What one E-step computes, kept so that nothing computes it twice.
+
+    Attributes
+    ----------
+    log_prob : ndarray of shape (n_samples, n_components)
+        ``ln N(x_i; mu_j, Sigma_j)``, without the mixing weights.
+    log_resp : ndarray of shape (n_samples, n_components)
+        Log responsibilities (posteriors), floored at -600.
+    log_prob_norm : ndarray of shape (n_samples,)
+        ``ln p(x_i)`` under the mixture.
+    """
+
+    log_prob: np.ndarray
+    log_resp: np.ndarray
+    log_prob_norm: np.ndarray
+
+    @property
+    def resp(self):
+        return np.exp(self.log_resp)
+
+
+class EMResult(NamedTuple):
+    """Outcome of :func:`run_em`; ``e_step`` belongs to ``parameters``."""
+
+    parameters: MixtureParameters
+    e_step: EStep
+    log_likelihood: float
+    n_iter: int
+    converged: bool
+    n_repaired: int
+
+
+def to_full_covariances(covariances, covariance_type, n_components, n_features):
+    """Expand covariances in scikit-learn's layout to a (k, M, M) array."""
+    if covariance_type == "full":
+        return covariances.copy()
+    if covariance_type == "tied":
+        return np.repeat(covariances[np.newaxis], n_components, axis=0)
+    if covariance_type == "diag":
+        full = np.zeros((n_components, n_features, n_features))
+        idx = np.arange(n_features)
+        full[:, idx, idx] = covariances
+        return full
+    return covariances[:, np.newaxis, np.newaxis] * np.eye(n_features)
+
+
+def from_full_covariances(full_covariances, covariance_type, weights):
+    """Project full (k, M, M) covariances onto ``covariance_type``'s layout.
+
+    ``diag`` keeps the diagonals, ``spherical`` the mean variance, and ``tied``
+    the weight-averaged covariance, which is what the M-step of a tied model
+    would estimate from components with these covariances.
+    """
+    if covariance_type == "full":
+        return full_covariances
+    if covariance_type == "tied":
+        return np.tensordot(weights / weights.sum(), full_covariances, axes=1)
+    diagonals = np.diagonal(full_covariances, axis1=1, axis2=2).copy()
+    if covariance_type == "diag":
+        return diagonals
+    return diagonals.mean(axis=1)
+
+
+def _floor_eigenvalues(covariance, floor):
+    """Return the nearest symmetric matrix whose eigenvalues are >= floor."""
+    covariance = np.where(np.isfinite(covariance), covariance, 0.0)
+    covariance = 0.5 * (covariance + covariance.T)
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+    eigenvalues = np.maximum(eigenvalues, floor)
+    return (eigenvectors * eigenvalues) @ eigenvectors.T
+
+
+def _repair_covariances(covariances, covariance_type, reg_covar):
+    """Make every covariance positive definite; return it and the count fixed."""
+    scale = np.nanmax(np.abs(covariances)) if covariances.size else 1.0
+    scale = scale if np.isfinite(scale) and scale > 0 else 1.0
+    # Relative to the largest variance, so that the floor is felt by
+    # Cholesky at any scale of the data; never below the user's reg_covar.
+    floor = max(reg_covar, 1e-10 * scale, np.finfo(float).tiny)
+    covariances = covariances.copy()
+    if covariance_type in ("diag", "spherical"):
+        bad = ~np.isfinite(covariances) | (covariances < floor)
+        covariances[bad] = floor
+        n_bad = int(np.any(np.atleast_2d(bad.T).T, axis=-1).sum())
+        return covariances, n_bad
+    if covariance_type == "tied":
+        return _floor_eigenvalues(covariances, floor), 1
+    n_bad = 0
+    for j, covariance in enumerate(covariances):
+        try:
+            # np.linalg.cholesky returns NaNs rather than raising on NaN or
+            # inf entries, which then reached scikit-learn's Cholesky unrepaired.
+            if not np.all(np.isfinite(covariance)):
+                raise np.linalg.LinAlgError("non-finite covariance")
+            np.linalg.cholesky(covariance)
+        except np.linalg.LinAlgError:
+            covariances[j] = _floor_eigenvalues(covariance, floor)
+            n_bad += 1
+    return covariances, n_bad
+
+
+def _precision_cholesky(covariances, covariance_type):
+    """Cholesky factors of the precisions, as scikit-learn's routine computes them.
+
+    For full covariances the factorisation and the triangular inverse are
+    batched over components: scikit-learn loops in Python, which dominated a
+    whole search with many small components.
+    """
+    if covariance_type != "full":
+        return compute_precision_cholesky(covariances, covariance_type)
+    try:
+        lower = np.linalg.cholesky(covariances)
+    except np.linalg.LinAlgError as error:
+        raise ValueError("a covariance is not positive definite") from error
+    identity = np.broadcast_to(np.eye(covariances.shape[-1]), covariances.shape)
+    return np.swapaxes(np.linalg.solve(lower, identity), 1, 2)
+
+
+def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0):
+    """Build :class:`MixtureParameters`, repairing covariances if needed.
+
+    A covariance that is not positive definite (a collapsed component, or
+    rounding on near-singular data) has its eigenvalues floored instead of
+    aborting the fit.
+
+    Returns
+    -------
+    parameters : MixtureParameters
+    n_repaired : int
+        How many components had to be repaired.
+    """
+    n_repaired = 0
+    try:
+        if not np.all(np.isfinite(covariances)):
+            raise ValueError("non-finite covariance")
+        precisions_cholesky = _precision_cholesky(covariances, covariance_type)
+    except ValueError:
+        covariances, n_repaired = _repair_covariances(
+            covariances, covariance_type, reg_covar
+        )
+        n_repaired = max(n_repaired, 1)
+        precisions_cholesky = _precision_cholesky(covariances, covariance_type)
+    weights = np.asarray(weights, dtype=float)
+    parameters = MixtureParameters(
+        weights / weights.sum(), means, covariances, covariance_type, precisions_cholesky
+    )
+    return parameters, n_repaired
+
+
+def e_step(X, parameters):
+    """Compute the component log-densities, log-responsibilities and ln p(x)."""
+    log_prob = estimate_log_gaussian_prob(
+        X, parameters.means, parameters.precisions_cholesky, parameters.covariance_type
+    )
+    with np.errstate(divide="ignore"):
+        weighted_log_prob = log_prob + np.log(parameters.weights)
+    log_prob_norm = logsumexp(weighted_log_prob, axis=1)
+    log_resp = np.maximum(weighted_log_prob - log_prob_norm[:, np.newaxis], _LOG_RESP_FLOOR)
+    return EStep(log_prob, log_resp, log_prob_norm)
+
+
+def m_step(X, resp, covariance_type, reg_covar, sample_weight=None):
+    """Estimate parameters from responsibilities, weighting samples if given.
+
+    Returns
+    -------
+    parameters : MixtureParameters
+    n_repaired : int
+    """
+    if sample_weight is not None:
+        resp = resp * sample_weight[:, np.newaxis]
+    nk, means, covariances = estimate_gaussian_parameters(
+        X, resp, reg_covar, covariance_type
+    )
+    if covariance_type == "tied" and sample_weight is not None:
+        # scikit-learn's tied estimator uses the unweighted X.T @ X (right only
+        # when each row of resp sums to 1), so weighted rows need their own
+        # second moment: sum_i w_i x_i x_i' - sum_j n_j mu_j mu_j'.
+        covariances = (X * sample_weight[:, np.newaxis]).T @ X - (nk * means.T) @ means
+        covariances /= nk.sum()
+        covariances.flat[:: X.shape[1] + 1] += reg_covar
+    return make_parameters(nk, means, covariances, covariance_type, reg_covar)
+
+
+def log_likelihood(e_step_result, sample_weight=None):
+    """Return the (sample-weighted) log-likelihood ``sum_i w_i ln p(x_i)``."""
+    if sample_weight is None:
+        return float(e_step_result.log_prob_norm.sum())
+    return float(sample_weight @ e_step_result.log_prob_norm)
+
+
+def drop_components(parameters, keep, reg_covar=0.0):
+    """Return the mixture restricted to the components flagged in ``keep``."""
+    covariances = parameters.covariances
+    if parameters.covariance_type != "tied":
+        covariances = covariances[keep]
+    return make_parameters(
+        parameters.weights[keep],
+        parameters.means[keep],
+        covariances,
+        parameters.covariance_type,
+        reg_covar,
+    )[0]
+
+
+def run_em(
+    X,
+    parameters,
+    n_steps,
+    *,
+    reg_covar,
+    sample_weight=None,
+    tol=0.0,
+    e_step_result=None,
+    min_weight=0.0,
+):
+    """Run at most ``n_steps`` EM iterations from ``parameters``.
+
+    The sequence is scikit-learn's: E-step, M-step, repeated, then one last
+    E-step on the final parameters, whose result is returned so that the
+    criterion and the split and merge measures reuse it. Iteration stops early
+    when the mean log-likelihood per sample changes by less than ``tol``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    parameters : MixtureParameters
+    n_steps : int
+    reg_covar : float
+        Added to the diagonal of every covariance in the M-step.
+    sample_weight : ndarray of shape (n_samples,), default=None
+    tol : float, default=0.0
+    e_step_result : EStep, default=None
+        The E-step of ``parameters`` if the caller already has it.
+    min_weight : float, default=0.0
+        Components whose weight falls below this after an M-step are dropped
+        (an empty component has no defined covariance); never the last one.
+
+    Returns
+    -------
+    EMResult
+    """
+    if e_step_result is None:
+        e_step_result = e_step(X, parameters)
+    total_weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+    current = log_likelihood(e_step_result, sample_weight) / total_weight
+    converged = False
+    n_repaired = 0
+    n_iter = 0
+    for n_iter in range(1, n_steps + 1):
+        parameters, repaired = m_step(
+            X, e_step_result.resp, parameters.covariance_type, reg_covar, sample_weight
+        )
+        n_repaired += repaired
+        keep = parameters.weights >= min_weight
+        if not keep.all() and keep.any():
+            parameters = drop_components(parameters, keep, reg_covar)
+            n_repaired += 1
+        e_step_result = e_step(X, parameters)
+        previous = current
+        current = log_likelihood(e_step_result, sample_weight) / total_weight
+        if abs(current - previous) < tol:
+            converged = True
+            break
+    return EMResult(
+        parameters,
+        e_step_result,
+        current * total_weight,
+        n_iter,
+        converged,
+        n_repaired,
+    )
+
+
+def n_parameters(n_components, n_features, covariance_type):
+    """Count free parameters as scikit-learn's ``GaussianMixture`` does.
+
+    ``k - 1`` free weights, ``k M`` mean entries and the covariance entries of
+    ``covariance_type``, for the given (fitted) number of components.
+    """
+    if covariance_type == "full":
+        cov_params = n_components * n_features * (n_features + 1) / 2.0
+    elif covariance_type == "diag":
+        cov_params = n_components * n_features
+    elif covariance_type == "tied":
+        cov_params = n_features * (n_features + 1) / 2.0
+    else:
+        cov_params = n_components
+    return int(cov_params + n_components * n_features + n_components - 1)
