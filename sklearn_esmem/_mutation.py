@@ -1,0 +1,211 @@
+"""Guided mutation: choose components by rank roulette, then split or merge.
+
+The choices follow the authors' code (ALGORITHM.md sections 2.4 and 3.3):
+``z ~ U{1..k}`` splits of distinct components drawn without replacement, or
+``z ~ U{1..floor(k/2)}`` merges of disjoint pairs drawn with replacement, both
+by *rank-based* roulette (probability proportional to the rank of the measure,
+not to its value). Measures are computed once, before any operation.
+"""
+
+import warnings
+
+import numpy as np
+from scipy.stats import rankdata
+
+from ._em import from_full_covariances, make_parameters
+from .merge import moment_preserving_merge
+
+SPLIT = "split"
+MERGE = "merge"
+
+
+def rank_probabilities(scores):
+    """Roulette probabilities proportional to the rank (1 = lowest score).
+
+    Ties share their average rank; non-finite scores rank lowest.
+    """
+    scores = np.asarray(scores, dtype=float)
+    scores = np.where(np.isfinite(scores), scores, -np.inf)
+    ranks = rankdata(scores, method="average")
+    return ranks / ranks.sum()
+
+
+def _assemble(parameters, weights, means, full_covariances, reg_covar):
+    covariances = from_full_covariances(
+        full_covariances, parameters.covariance_type, weights
+    )
+    return make_parameters(
+        weights, means, covariances, parameters.covariance_type, reg_covar
+    )
+
+
+def split_mutation(
+    X,
+    parameters,
+    e_step,
+    split_measure,
+    split_operator,
+    max_components,
+    rng,
+    *,
+    sample_weight=None,
+    reg_covar=0.0,
+):
+    """Split up to ``z ~ U{1..k}`` components chosen by rank roulette.
+
+    Each split replaces component ``l`` by its first child and appends the
+    second; new components are not chosen again, and splitting stops at
+    ``max_components`` (at ``k = max_components`` the model is unchanged).
+
+    Returns
+    -------
+    parameters : MixtureParameters
+    n_repaired : int
+    """
+    k = parameters.n_components
+    if k >= max_components:
+        return parameters, 0
+    scores = split_measure.score_components(X, parameters, e_step, sample_weight)
+    n_splits = rng.randint(1, k + 1)
+    chosen = rng.choice(k, size=n_splits, replace=False, p=rank_probabilities(scores))
+    members = e_step.log_resp.argmax(axis=1)
+    weights = list(parameters.weights)
+    means = list(parameters.means)
+    covariances = list(parameters.full_covariances())
+    for component in chosen:
+        if len(weights) + 1 > max_components:
+            break
+        children = split_operator.split(
+            X,
+            weights[component],
+            means[component],
+            covariances[component],
+            members == component,
+            sample_weight=sample_weight,
+            random_state=rng,
+        )
+        if children is None:
+            continue
+        child_weights, child_means, child_covariances = children
+        weights[component], weights_new = child_weights
+        means[component], mean_new = child_means
+        covariances[component], covariance_new = child_covariances
+        weights.append(weights_new)
+        means.append(mean_new)
+        covariances.append(covariance_new)
+    if len(weights) == k:
+        return parameters, 0
+    return _assemble(
+        parameters,
+        np.array(weights),
+        np.stack(means),
+        np.stack(covariances),
+        reg_covar,
+    )
+
+
+def merge_mutation(
+    X,
+    parameters,
+    e_step,
+    merge_measure,
+    min_components,
+    rng,
+    *,
+    sample_weight=None,
+    reg_covar=0.0,
+):
+    """Merge up to ``z ~ U{1..floor(k/2)}`` disjoint pairs chosen by rank roulette.
+
+    The merged component takes the smaller index. Merging stops at
+    ``min_components`` (at ``k = min_components`` the model is unchanged).
+
+    Returns
+    -------
+    parameters : MixtureParameters
+    n_repaired : int
+    """
+    k = parameters.n_components
+    if k <= max(min_components, 1):
+        return parameters, 0
+    scores = merge_measure.score_pairs(X, parameters, e_step, sample_weight)
+    rows, cols = np.triu_indices(k, 1)
+    probabilities = rank_probabilities(scores[rows, cols])
+    n_merges = rng.randint(1, k // 2 + 1)
+    weights = parameters.weights.copy()
+    means = parameters.means.copy()
+    covariances = parameters.full_covariances()
+    keep = np.ones(k, dtype=bool)
+    merged = np.zeros(k, dtype=bool)
+    for _ in range(n_merges):
+        if keep.sum() - 1 < min_components:
+            break
+        pair = rng.choice(len(rows), p=probabilities)
+        i, j = rows[pair], cols[pair]
+        if merged[i] or merged[j]:
+            continue
+        weights[i], means[i], covariances[i] = moment_preserving_merge(
+            weights[[i, j]], means[[i, j]], covariances[[i, j]]
+        )
+        merged[[i, j]] = True
+        keep[j] = False
+    if keep.all():
+        return parameters, 0
+    return _assemble(
+        parameters, weights[keep], means[keep], covariances[keep], reg_covar
+    )
+
+
+def choose_operator(last_operator, improved, rng):
+    """The Horta & Campello rule (ALGORITHM.md Decision 2 and section 5.1).
+
+    Repeat the operator that created the individual if the individual then
+    beat its parent, switch if it did not, and draw at random without history.
+    """
+    if last_operator is None or improved is None:
+        return SPLIT if rng.rand() < 0.5 else MERGE
+    if improved:
+        return last_operator
+    return MERGE if last_operator == SPLIT else SPLIT
+
+
+def mutate(
+    X,
+    parameters,
+    e_step,
+    operator,
+    strategies,
+    min_components,
+    max_components,
+    rng,
+    *,
+    sample_weight=None,
+    reg_covar=0.0,
+):
+    """Apply one split or merge mutation; return the child and repairs made."""
+    with warnings.catch_warnings():
+        # 2-means on a handful of duplicated points warns about distinct
+        # clusters; the operator already copes with that case.
+        warnings.simplefilter("ignore")
+        if operator == SPLIT:
+            return split_mutation(
+                X,
+                parameters,
+                e_step,
+                strategies.split_measure,
+                strategies.split_operator,
+                max_components,
+                rng,
+                sample_weight=sample_weight,
+                reg_covar=reg_covar,
+            )
+        return merge_mutation(
+            X,
+            parameters,
+            e_step,
+            strategies.merge_measure,
+            min_components,
+            rng,
+            sample_weight=sample_weight,
+            reg_covar=reg_covar,
+        )
