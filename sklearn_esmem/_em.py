@@ -218,7 +218,11 @@ def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0)
         precisions_cholesky = _precision_cholesky(covariances, covariance_type)
     weights = np.asarray(weights, dtype=float)
     parameters = MixtureParameters(
-        weights / weights.sum(), means, covariances, covariance_type, precisions_cholesky
+        weights / weights.sum(),
+        means,
+        covariances,
+        covariance_type,
+        precisions_cholesky,
     )
     return parameters, n_repaired
 
@@ -231,7 +235,9 @@ def e_step(X, parameters):
     with np.errstate(divide="ignore"):
         weighted_log_prob = log_prob + np.log(parameters.weights)
     log_prob_norm = logsumexp(weighted_log_prob, axis=1)
-    log_resp = np.maximum(weighted_log_prob - log_prob_norm[:, np.newaxis], _LOG_RESP_FLOOR)
+    log_resp = np.maximum(
+        weighted_log_prob - log_prob_norm[:, np.newaxis], _LOG_RESP_FLOOR
+    )
     return EStep(log_prob, log_resp, log_prob_norm)
 
 
@@ -323,7 +329,8 @@ def run_em(
     converged = False
     n_repaired = 0
     n_iter = 0
-    for n_iter in range(1, n_steps + 1):
+    while n_iter < n_steps:
+        n_iter += 1
         parameters, repaired = m_step(
             X, e_step_result.resp, parameters.covariance_type, reg_covar, sample_weight
         )

@@ -187,8 +187,11 @@ def generation_task(X, individual, settings, seed, n_samples, sample_weight=None
         reg_covar=settings.reg_covar,
     )
     child, child_em = refine(
-        X, Individual(child_parameters, last_operator=operator), settings,
-        n_samples, sample_weight,
+        X,
+        Individual(child_parameters, last_operator=operator),
+        settings,
+        n_samples,
+        sample_weight,
     )
     child.improved = bool(child.sort_key() < parent.sort_key())
     return TaskResult(
@@ -274,7 +277,7 @@ def evolve(
                 delayed(generation_task)(
                     X, individual, settings, seed, n_samples, sample_weight
                 )
-                for individual, seed in zip(population, seeds)
+                for individual, seed in zip(population, seeds, strict=True)
             )
             parents = [result.parent for result in results]
             children = [result.child for result in results]

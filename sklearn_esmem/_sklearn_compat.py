@@ -48,9 +48,7 @@ def compute_precision_cholesky(covariances, covariance_type):
 
 def estimate_log_gaussian_prob(X, means, precisions_cholesky, covariance_type):
     """Return ``ln N(x_i; mu_j, Sigma_j)`` as an array of shape (n_samples, k)."""
-    return _estimate_log_gaussian_prob(
-        X, means, precisions_cholesky, covariance_type
-    )
+    return _estimate_log_gaussian_prob(X, means, precisions_cholesky, covariance_type)
 
 
 def check_sample_weight(sample_weight, X):

@@ -32,7 +32,7 @@ def mdl(log_likelihood, n_parameters, n_samples):
     Examples
     --------
     >>> from sklearn_esmem.criteria import mdl
-    >>> round(mdl(-100.0, 5, 100), 3)
+    >>> print(round(mdl(-100.0, 5, 100), 3))  # print: numpy 2 reprs np.float64(...)
     111.513
     """
     return -log_likelihood + 0.5 * n_parameters * np.log(n_samples)
@@ -44,7 +44,7 @@ def bic(log_likelihood, n_parameters, n_samples):
     Examples
     --------
     >>> from sklearn_esmem.criteria import bic
-    >>> round(bic(-100.0, 5, 100), 3)
+    >>> print(round(bic(-100.0, 5, 100), 3))
     223.026
     """
     return -2.0 * log_likelihood + n_parameters * np.log(n_samples)

@@ -323,9 +323,7 @@ class EvolutionarySplitMergeMixture(ClusterMixin, BaseMixture):
         return self._fit(X, sample_weight).labels_
 
     def _fit(self, X, sample_weight):
-        X = validate_data(
-            self, X, dtype=[np.float64, np.float32], ensure_min_samples=2
-        )
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         sample_weight = self._validated_sample_weight(sample_weight, X)
         # Searching in float64 whatever the input: EM on float32 loses the
         # small likelihood differences that selection compares.
@@ -350,9 +348,7 @@ class EvolutionarySplitMergeMixture(ClusterMixin, BaseMixture):
             tol=self.tol,
             n_kmeans_iter=_N_KMEANS_ITER,
         )
-        population = self._initial_population(
-            X_search, settings, rng, sample_weight
-        )
+        population = self._initial_population(X_search, settings, rng, sample_weight)
         search = evolve(
             X_search,
             population,
@@ -380,6 +376,7 @@ class EvolutionarySplitMergeMixture(ClusterMixin, BaseMixture):
                 "The final EM of the best mixture did not converge in "
                 f"max_iter={self.max_iter} iterations; increase max_iter or tol.",
                 ConvergenceWarning,
+                stacklevel=3,
             )
         self._store(final, search, settings, sample_weight, X_search)
         training_e_step = final.e_step
@@ -423,6 +420,7 @@ class EvolutionarySplitMergeMixture(ClusterMixin, BaseMixture):
                 f"distinct samples; the search is limited to {n_distinct} "
                 "components.",
                 UserWarning,
+                stacklevel=3,
             )
             max_components = max(n_distinct, self.min_components)
         return self.min_components, max_components
@@ -433,7 +431,7 @@ class EvolutionarySplitMergeMixture(ClusterMixin, BaseMixture):
         return Strategies(
             *(
                 default() if strategy is None else clone(strategy)
-                for strategy, default in zip(given, defaults)
+                for strategy, default in zip(given, defaults, strict=True)
             )
         )
 
@@ -446,7 +444,7 @@ class EvolutionarySplitMergeMixture(ClusterMixin, BaseMixture):
         )
         seeds = rng.randint(np.iinfo(np.int32).max, size=len(ks))
         population = []
-        for k, seed in zip(ks, seeds):
+        for k, seed in zip(ks, seeds, strict=True):
             parameters, _ = kmeans_parameters(X, k, settings, seed, sample_weight)
             population.append(Individual(parameters))
         return population
@@ -615,7 +613,9 @@ class EvolutionarySplitMergeMixture(ClusterMixin, BaseMixture):
         X = np.vstack(
             [
                 rng.multivariate_normal(mean, covariance, int(count))
-                for mean, covariance, count in zip(self.means_, covariances, counts)
+                for mean, covariance, count in zip(
+                    self.means_, covariances, counts, strict=True
+                )
             ]
         )
         y = np.repeat(np.arange(self.n_components_), counts)

@@ -129,7 +129,14 @@ class BaseSplitOperator(BaseEstimator):
     """Base class of split operators: one component in, two out."""
 
     def split(
-        self, X, weight, mean, covariance, members, sample_weight=None, random_state=None
+        self,
+        X,
+        weight,
+        mean,
+        covariance,
+        members,
+        sample_weight=None,
+        random_state=None,
     ):
         """Split one component into two.
 
@@ -202,7 +209,14 @@ class SVDSplit(BaseSplitOperator):
         self.u = u
 
     def split(
-        self, X, weight, mean, covariance, members, sample_weight=None, random_state=None
+        self,
+        X,
+        weight,
+        mean,
+        covariance,
+        members,
+        sample_weight=None,
+        random_state=None,
     ):
         alpha, beta, u = self.alpha, self.beta, self.u
         eigenvalues, eigenvectors = np.linalg.eigh(covariance)
@@ -264,7 +278,14 @@ class VarianceSplit(BaseSplitOperator):
         self.n_kmeans_iter = n_kmeans_iter
 
     def split(
-        self, X, weight, mean, covariance, members, sample_weight=None, random_state=None
+        self,
+        X,
+        weight,
+        mean,
+        covariance,
+        members,
+        sample_weight=None,
+        random_state=None,
     ):
         rng = check_random_state(random_state)
         X_l = X[members]
