@@ -229,15 +229,26 @@ def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0)
 
 def e_step(X, parameters):
     """Compute the component log-densities, log-responsibilities and ln p(x)."""
-    log_prob = estimate_log_gaussian_prob(
-        X, parameters.means, parameters.precisions_cholesky, parameters.covariance_type
-    )
+    with np.errstate(over="ignore"):
+        # A squared Mahalanobis distance beyond float range (a mean far from
+        # the data, or a collapsed covariance) is a density of exactly 0, so
+        # -inf is the right log-density: numpy's overflow warning is noise.
+        log_prob = estimate_log_gaussian_prob(
+            X,
+            parameters.means,
+            parameters.precisions_cholesky,
+            parameters.covariance_type,
+        )
     with np.errstate(divide="ignore"):
         weighted_log_prob = log_prob + np.log(parameters.weights)
     log_prob_norm = logsumexp(weighted_log_prob, axis=1)
-    log_resp = np.maximum(
-        weighted_log_prob - log_prob_norm[:, np.newaxis], _LOG_RESP_FLOOR
-    )
+    with np.errstate(invalid="ignore"):
+        # A sample of density 0 under every component (ln p = -inf) has no
+        # defined responsibilities (-inf - -inf = NaN). The log-likelihood is
+        # then -inf: run_em stops and the search replaces the mixture.
+        log_resp = np.maximum(
+            weighted_log_prob - log_prob_norm[:, np.newaxis], _LOG_RESP_FLOOR
+        )
     return EStep(log_prob, log_resp, log_prob_norm)
 
 
@@ -329,7 +340,10 @@ def run_em(
     converged = False
     n_repaired = 0
     n_iter = 0
-    while n_iter < n_steps:
+    # A non-finite log-likelihood means NaN responsibilities: an M-step from
+    # them only spreads NaN (and numpy warnings) through every parameter, so
+    # stop and let the caller repair or replace the mixture.
+    while n_iter < n_steps and np.isfinite(current):
         n_iter += 1
         parameters, repaired = m_step(
             X, e_step_result.resp, parameters.covariance_type, reg_covar, sample_weight

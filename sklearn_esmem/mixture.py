@@ -1,27 +1,14 @@
 """Evolutionary split-and-merge EM for Gaussian mixtures (ESM-EM)."""
 
-import math
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import ClusterMixin, clone
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture._base import BaseMixture
-from sklearn.utils import check_random_state
+from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
 from . import criteria
-from ._em import (
-    COVARIANCE_TYPES,
-    e_step,
-    m_step,
-    n_parameters,
-    run_em,
-    to_full_covariances,
-)
+from ._base import BaseSearchMixture, SearchOutcome
+from ._em import COVARIANCE_TYPES
 from ._evolution import (
     Individual,
     SearchSettings,
@@ -29,11 +16,6 @@ from ._evolution import (
     evolve,
     initial_components,
     kmeans_parameters,
-)
-from ._sklearn_compat import (
-    check_sample_weight,
-    estimate_log_gaussian_prob,
-    fit_context,
 )
 from .merge import Overlap, ResponsibilityCorrelation
 from .split import LocalKLDivergence, PartialLogLikelihood, SVDSplit, VarianceSplit
@@ -56,15 +38,7 @@ VARIANTS = {
 _N_KMEANS_ITER = 5
 
 
-def _precisions_from_cholesky(precisions_cholesky, covariance_type):
-    if covariance_type == "full":
-        return np.einsum("kij,klj->kil", precisions_cholesky, precisions_cholesky)
-    if covariance_type == "tied":
-        return precisions_cholesky @ precisions_cholesky.T
-    return precisions_cholesky**2
-
-
-class EvolutionarySplitMergeMixture(ClusterMixin, BaseMixture):
+class EvolutionarySplitMergeMixture(BaseSearchMixture):
     """Gaussian mixture whose number of components is found by ESM-EM.
 
     A population of mixtures is refined by a few EM steps per generation,
@@ -283,61 +257,7 @@ class EvolutionarySplitMergeMixture(ClusterMixin, BaseMixture):
         self.verbose = verbose
         self.verbose_interval = verbose_interval
 
-    # -- fitting -----------------------------------------------------------
-
-    @fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y=None, sample_weight=None):
-        """Search for the best mixture and fit it to ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : Ignored
-            Not used, present for API consistency by convention.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; an integer weight counts a sample that many
-            times, and a zero weight removes it.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        self._fit(X, sample_weight)
-        return self
-
-    @fit_context(prefer_skip_nested_validation=False)
-    def fit_predict(self, X, y=None, sample_weight=None):
-        """Fit the model and return the most probable component of each sample.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : Ignored
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-        """
-        return self._fit(X, sample_weight).labels_
-
-    def _fit(self, X, sample_weight):
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        sample_weight = self._validated_sample_weight(sample_weight, X)
-        # Searching in float64 whatever the input: EM on float32 loses the
-        # small likelihood differences that selection compares.
-        X_search = np.asarray(X, dtype=np.float64)
-        if sample_weight is not None:
-            # A zero weight removes the sample: dropping it keeps every
-            # random draw identical to a fit without it.
-            positive = sample_weight > 0
-            X_search, sample_weight = X_search[positive], sample_weight[positive]
-            if np.all(sample_weight == 1.0):
-                sample_weight = None
-        min_components, max_components = self._component_bounds(X_search)
-        rng = check_random_state(self.random_state)
+    def _search(self, X, sample_weight, min_components, max_components, random_state):
         settings = SearchSettings(
             covariance_type=self.covariance_type,
             criterion=criteria.CRITERIA[self.criterion],
@@ -349,96 +269,53 @@ class EvolutionarySplitMergeMixture(ClusterMixin, BaseMixture):
             tol=self.tol,
             n_kmeans_iter=_N_KMEANS_ITER,
         )
-        # Every array in the search is small (a component, a subset for
-        # 2-means): extra BLAS and OpenMP threads only spin, and made a fit up
-        # to 5 times slower with another process busy. Cores are used by
-        # n_jobs instead.
-        with threadpool_limits(limits=1):
-            population = self._initial_population(
-                X_search, settings, rng, sample_weight
-            )
-            search = evolve(
-                X_search,
-                population,
-                settings,
-                rng,
-                population_size=self.population_size,
-                max_generations=self.max_generations,
-                n_stall_generations=self.n_stall_generations,
-                max_time=self.max_time,
-                n_jobs=self.n_jobs,
-                sample_weight=sample_weight,
-                verbose=self.verbose,
-                verbose_interval=self.verbose_interval,
-            )
-        final = run_em(
-            X_search,
-            search.best.parameters,
-            self.max_iter,
-            reg_covar=self.reg_covar,
+        population = self._initial_population(X, settings, random_state, sample_weight)
+        search = evolve(
+            X,
+            population,
+            settings,
+            random_state,
+            population_size=self.population_size,
+            max_generations=self.max_generations,
+            n_stall_generations=self.n_stall_generations,
+            max_time=self.max_time,
+            n_jobs=self.n_jobs,
             sample_weight=sample_weight,
-            tol=self.tol,
+            verbose=self.verbose,
+            verbose_interval=self.verbose_interval,
         )
-        if self.max_iter > 0 and not final.converged:
-            warnings.warn(
-                "The final EM of the best mixture did not converge in "
-                f"max_iter={self.max_iter} iterations; increase max_iter or tol.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        self._store(final, search, settings, sample_weight, X_search)
-        training_e_step = final.e_step
-        if X_search.shape[0] != X.shape[0]:
-            training_e_step = e_step(np.asarray(X, np.float64), final.parameters)
-        self.labels_ = training_e_step.log_resp.argmax(axis=1)
-        return self
-
-    def _validated_sample_weight(self, sample_weight, X):
-        if sample_weight is None:
-            return None
-        sample_weight = check_sample_weight(sample_weight, X)
-        if not np.all(np.isfinite(sample_weight)):
-            raise ValueError("sample_weight contains NaN or infinity.")
-        if np.count_nonzero(sample_weight) < 2:
-            raise ValueError(
-                "sample_weight must be positive for at least 2 samples; got "
-                f"{np.count_nonzero(sample_weight)}."
-            )
-        return sample_weight
-
-    def _component_bounds(self, X):
-        n_samples = X.shape[0]
-        if self.min_components > n_samples:
-            raise ValueError(
-                f"Expected n_samples >= min_components, but got min_components="
-                f"{self.min_components} and n_samples={n_samples}."
-            )
-        max_components = self.max_components
-        if max_components is None:
-            max_components = max(math.ceil(math.sqrt(n_samples)), self.min_components)
-        if max_components < self.min_components:
-            raise ValueError(
-                f"max_components={max_components} must be >= min_components="
-                f"{self.min_components}."
-            )
-        n_distinct = len(np.unique(X, axis=0))
-        if max_components > n_distinct:
-            warnings.warn(
-                f"max_components={max_components} exceeds the {n_distinct} "
-                f"distinct samples; the search is limited to {n_distinct} "
-                "components.",
-                UserWarning,
-                stacklevel=3,
-            )
-            max_components = max(n_distinct, self.min_components)
-        return self.min_components, max_components
+        self.n_generations_ = int(search.n_generations)
+        self.population_ = search.population
+        self.split_operator_, self.split_measure_, self.merge_measure_ = (
+            settings.strategies
+        )
+        return SearchOutcome(
+            search.best.parameters,
+            [record._asdict() for record in search.history],
+            search.n_em_iter,
+            search.n_repaired,
+        )
 
     def _resolve_strategies(self):
         defaults = VARIANTS[self.variant]
+        names = ("split_operator", "split_measure", "merge_measure")
         given = (self.split_operator, self.split_measure, self.merge_measure)
+        for name, strategy in zip(names, given, strict=True):
+            # A class has the method too, so it passes the HasMethods
+            # constraint, and then clone raised a TypeError that did not say
+            # which parameter was wrong.
+            if isinstance(strategy, type):
+                raise ValueError(
+                    f"The '{name}' parameter of {type(self).__name__} must be an "
+                    f"instance, not the class {strategy.__name__}; pass "
+                    f"{strategy.__name__}() instead."
+                )
+        # safe=False: an object of the user's own with the method but without
+        # get_params is deep-copied, as clone(estimator) itself treats nested
+        # parameters, instead of failing with a TypeError.
         return Strategies(
             *(
-                default() if strategy is None else clone(strategy)
+                default() if strategy is None else clone(strategy, safe=False)
                 for strategy, default in zip(given, defaults, strict=True)
             )
         )
@@ -456,189 +333,3 @@ class EvolutionarySplitMergeMixture(ClusterMixin, BaseMixture):
             parameters, _ = kmeans_parameters(X, k, settings, seed, sample_weight)
             population.append(Individual(parameters))
         return population
-
-    def _store(self, final, search, settings, sample_weight, X):
-        parameters = final.parameters
-        self._set_parameters(
-            (
-                parameters.weights,
-                parameters.means,
-                parameters.covariances,
-                parameters.precisions_cholesky,
-            )
-        )
-        n_samples = X.shape[0] if sample_weight is None else sample_weight.sum()
-        self.n_components_ = parameters.n_components
-        self.converged_ = bool(final.converged)
-        self.n_iter_ = int(final.n_iter)
-        self.lower_bound_ = final.log_likelihood / n_samples
-        self.criterion_ = float(
-            settings.criterion(
-                final.log_likelihood,
-                n_parameters(
-                    parameters.n_components, parameters.n_features, self.covariance_type
-                ),
-                n_samples,
-            )
-        )
-        self.history_ = [record._asdict() for record in search.history]
-        self.n_em_iter_total_ = int(search.n_em_iter)
-        self.n_generations_ = int(search.n_generations)
-        self.n_repaired_ = int(search.n_repaired + final.n_repaired)
-        self.population_ = search.population
-        self.split_operator_, self.split_measure_, self.merge_measure_ = (
-            settings.strategies
-        )
-
-    # -- BaseMixture's interface -------------------------------------------
-
-    def _check_parameters(self, X, xp=None):
-        self._component_bounds(X)
-
-    def _initialize(self, X, resp, xp=None):
-        self._m_step(X, np.log(np.maximum(resp, np.finfo(float).tiny)))
-
-    def _m_step(self, X, log_resp, xp=None):
-        parameters, _ = m_step(
-            X, np.exp(log_resp), self.covariance_type, self.reg_covar
-        )
-        self._set_parameters(
-            (
-                parameters.weights,
-                parameters.means,
-                parameters.covariances,
-                parameters.precisions_cholesky,
-            )
-        )
-
-    def _compute_lower_bound(self, _, log_prob_norm):
-        return log_prob_norm
-
-    def _get_parameters(self):
-        return (
-            self.weights_,
-            self.means_,
-            self.covariances_,
-            self.precisions_cholesky_,
-        )
-
-    def _set_parameters(self, params, xp=None):
-        (
-            self.weights_,
-            self.means_,
-            self.covariances_,
-            self.precisions_cholesky_,
-        ) = params
-        self.precisions_ = _precisions_from_cholesky(
-            self.precisions_cholesky_, self.covariance_type
-        )
-
-    def _estimate_log_prob(self, X, xp=None):
-        return estimate_log_gaussian_prob(
-            X, self.means_, self.precisions_cholesky_, self.covariance_type
-        )
-
-    def _estimate_log_weights(self, xp=None):
-        return np.log(self.weights_)
-
-    # -- criteria and sampling ---------------------------------------------
-
-    def _n_parameters(self):
-        """Free parameters of the fitted mixture (counted from ``n_components_``)."""
-        _, n_features = self.means_.shape
-        return n_parameters(self.n_components_, n_features, self.covariance_type)
-
-    def _criterion(self, name, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
-        log_lik = float(self.score_samples(X).sum())
-        return float(criteria.CRITERIA[name](log_lik, self._n_parameters(), X.shape[0]))
-
-    def bic(self, X):
-        """Bayesian information criterion of the fitted mixture on ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        bic : float
-            Lower is better.
-        """
-        return self._criterion("bic", X)
-
-    def aic(self, X):
-        """Akaike information criterion of the fitted mixture on ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        aic : float
-            Lower is better.
-        """
-        return self._criterion("aic", X)
-
-    def mdl(self, X):
-        """Minimum description length of the fitted mixture on ``X`` (half the BIC).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        mdl : float
-            Lower is better.
-        """
-        return self._criterion("mdl", X)
-
-    def sample(self, n_samples=1):
-        """Draw samples from the fitted mixture.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features)
-        y : ndarray of shape (n_samples,)
-            Component of each sample.
-        """
-        check_is_fitted(self)
-        if n_samples < 1:
-            raise ValueError(
-                f"Invalid value for 'n_samples': {n_samples}. The sampling "
-                "requires at least one sample."
-            )
-        rng = check_random_state(self.random_state)
-        counts = rng.multinomial(n_samples, self.weights_)
-        covariances = self._full_covariances()
-        X = np.vstack(
-            [
-                rng.multivariate_normal(mean, covariance, int(count))
-                for mean, covariance, count in zip(
-                    self.means_, covariances, counts, strict=True
-                )
-            ]
-        )
-        y = np.repeat(np.arange(self.n_components_), counts)
-        return X, y
-
-    def _full_covariances(self):
-        return to_full_covariances(
-            self.covariances_,
-            self.covariance_type,
-            self.n_components_,
-            self.means_.shape[1],
-        )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        tags.non_deterministic = False
-        return tags

@@ -1,0 +1,385 @@
+"""What every mixture here shares: fitting around a search, and the fitted state.
+
+:class:`BaseSearchMixture` validates the input, runs a subclass's
+``_search`` for the best mixture, polishes it by EM to convergence, and stores
+the fitted attributes that :class:`~sklearn.mixture.GaussianMixture` has, plus
+``criterion_``, ``history_``, ``n_em_iter_total_``, ``n_repaired_`` and
+``labels_``. ESM-EM and the paper's baselines differ only in ``_search``.
+"""
+
+import math
+import warnings
+from abc import abstractmethod
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.base import ClusterMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture._base import BaseMixture
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
+
+from . import criteria
+from ._em import e_step, m_step, n_parameters, run_em, to_full_covariances
+from ._sklearn_compat import (
+    check_sample_weight,
+    estimate_log_gaussian_prob,
+    fit_context,
+)
+
+__all__ = ["BaseSearchMixture", "SearchOutcome"]
+
+
+class SearchOutcome(NamedTuple):
+    """What a search hands back to :class:`BaseSearchMixture`.
+
+    Attributes
+    ----------
+    parameters : MixtureParameters
+        The best mixture found, polished afterwards by EM.
+    history : list of mapping
+        One record per generation or pass.
+    n_em_iter : int
+        EM iterations spent by the search.
+    n_repaired : int
+        Covariances repaired or individuals replaced.
+    """
+
+    parameters: object
+    history: list
+    n_em_iter: int
+    n_repaired: int
+
+
+def _precisions_from_cholesky(precisions_cholesky, covariance_type):
+    if covariance_type == "full":
+        return np.einsum("kij,klj->kil", precisions_cholesky, precisions_cholesky)
+    if covariance_type == "tied":
+        return precisions_cholesky @ precisions_cholesky.T
+    return precisions_cholesky**2
+
+
+class BaseSearchMixture(ClusterMixin, BaseMixture):
+    """Base class of Gaussian mixtures whose number of components is searched.
+
+    Subclasses define ``_search(X, sample_weight, min_components,
+    max_components, random_state)`` returning a :class:`SearchOutcome`, and
+    the parameters ``min_components``, ``max_components``,
+    ``covariance_type``, ``criterion``, ``tol``, ``reg_covar``, ``max_iter``
+    and ``random_state``.
+    """
+
+    @abstractmethod
+    def _search(self, X, sample_weight, min_components, max_components, random_state):
+        """Return the best mixture found on ``X`` as a :class:`SearchOutcome`."""
+
+    # -- fitting -----------------------------------------------------------
+
+    @fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None, sample_weight=None):
+        """Search for the best mixture and fit it to ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; an integer weight counts a sample that many
+            times, and a zero weight removes it.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._fit(X, sample_weight)
+        return self
+
+    @fit_context(prefer_skip_nested_validation=False)
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit the model and return the most probable component of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        return self._fit(X, sample_weight).labels_
+
+    def _fit(self, X, sample_weight):
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        sample_weight = self._validated_sample_weight(sample_weight, X)
+        # Searching in float64 whatever the input: EM on float32 loses the
+        # small likelihood differences that selection compares.
+        X_search = np.asarray(X, dtype=np.float64)
+        if sample_weight is not None:
+            # A zero weight removes the sample: dropping it keeps every
+            # random draw identical to a fit without it.
+            positive = sample_weight > 0
+            X_search, sample_weight = X_search[positive], sample_weight[positive]
+            if np.all(sample_weight == 1.0):
+                sample_weight = None
+        min_components, max_components = self._component_bounds(X_search)
+        rng = check_random_state(self.random_state)
+        # Every array in a search is small (a component, a subset for
+        # 2-means): extra BLAS and OpenMP threads only spin, and made a fit up
+        # to 5 times slower with another process busy. Cores are used by
+        # n_jobs instead.
+        with threadpool_limits(limits=1):
+            search = self._search(
+                X_search, sample_weight, min_components, max_components, rng
+            )
+        final = run_em(
+            X_search,
+            search.parameters,
+            self.max_iter,
+            reg_covar=self.reg_covar,
+            sample_weight=sample_weight,
+            tol=self.tol,
+        )
+        if self.max_iter > 0 and not final.converged:
+            warnings.warn(
+                "The final EM of the best mixture did not converge in "
+                f"max_iter={self.max_iter} iterations; increase max_iter or tol.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        self._store(final, search, sample_weight)
+        training_e_step = final.e_step
+        if X_search.shape[0] != X.shape[0]:
+            training_e_step = e_step(np.asarray(X, np.float64), final.parameters)
+        self.labels_ = training_e_step.log_resp.argmax(axis=1)
+        return self
+
+    def _validated_sample_weight(self, sample_weight, X):
+        if sample_weight is None:
+            return None
+        sample_weight = check_sample_weight(sample_weight, X)
+        if not np.all(np.isfinite(sample_weight)):
+            raise ValueError("sample_weight contains NaN or infinity.")
+        if np.count_nonzero(sample_weight) < 2:
+            raise ValueError(
+                "sample_weight must be positive for at least 2 samples; got "
+                f"{np.count_nonzero(sample_weight)}."
+            )
+        return sample_weight
+
+    def _component_bounds(self, X):
+        n_samples = X.shape[0]
+        if self.min_components > n_samples:
+            raise ValueError(
+                f"Expected n_samples >= min_components, but got min_components="
+                f"{self.min_components} and n_samples={n_samples}."
+            )
+        max_components = self.max_components
+        if max_components is None:
+            max_components = max(math.ceil(math.sqrt(n_samples)), self.min_components)
+        if max_components < self.min_components:
+            raise ValueError(
+                f"max_components={max_components} must be >= min_components="
+                f"{self.min_components}."
+            )
+        n_distinct = len(np.unique(X, axis=0))
+        if max_components > n_distinct:
+            warnings.warn(
+                f"max_components={max_components} exceeds the {n_distinct} "
+                f"distinct samples; the search is limited to {n_distinct} "
+                "components.",
+                UserWarning,
+                stacklevel=3,
+            )
+            max_components = max(n_distinct, self.min_components)
+        return self.min_components, max_components
+
+    def _store(self, final, search, sample_weight):
+        parameters = final.parameters
+        self._set_parameters(
+            (
+                parameters.weights,
+                parameters.means,
+                parameters.covariances,
+                parameters.precisions_cholesky,
+            )
+        )
+        n_samples = (
+            final.e_step.log_prob_norm.shape[0]
+            if sample_weight is None
+            else sample_weight.sum()
+        )
+        self.n_components_ = parameters.n_components
+        self.converged_ = bool(final.converged)
+        self.n_iter_ = int(final.n_iter)
+        self.lower_bound_ = final.log_likelihood / n_samples
+        self.criterion_ = float(
+            criteria.CRITERIA[self.criterion](
+                final.log_likelihood,
+                n_parameters(
+                    parameters.n_components, parameters.n_features, self.covariance_type
+                ),
+                n_samples,
+            )
+        )
+        self.history_ = [dict(record) for record in search.history]
+        self.n_em_iter_total_ = int(search.n_em_iter)
+        self.n_repaired_ = int(search.n_repaired + final.n_repaired)
+
+    # -- BaseMixture's interface -------------------------------------------
+
+    def _check_parameters(self, X, xp=None):
+        self._component_bounds(X)
+
+    def _initialize(self, X, resp, xp=None):
+        self._m_step(X, np.log(np.maximum(resp, np.finfo(float).tiny)))
+
+    def _m_step(self, X, log_resp, xp=None):
+        parameters, _ = m_step(
+            X, np.exp(log_resp), self.covariance_type, self.reg_covar
+        )
+        self._set_parameters(
+            (
+                parameters.weights,
+                parameters.means,
+                parameters.covariances,
+                parameters.precisions_cholesky,
+            )
+        )
+
+    def _compute_lower_bound(self, _, log_prob_norm):
+        return log_prob_norm
+
+    def _get_parameters(self):
+        return (
+            self.weights_,
+            self.means_,
+            self.covariances_,
+            self.precisions_cholesky_,
+        )
+
+    def _set_parameters(self, params, xp=None):
+        (
+            self.weights_,
+            self.means_,
+            self.covariances_,
+            self.precisions_cholesky_,
+        ) = params
+        self.precisions_ = _precisions_from_cholesky(
+            self.precisions_cholesky_, self.covariance_type
+        )
+
+    def _estimate_log_prob(self, X, xp=None):
+        return estimate_log_gaussian_prob(
+            X, self.means_, self.precisions_cholesky_, self.covariance_type
+        )
+
+    def _estimate_log_weights(self, xp=None):
+        return np.log(self.weights_)
+
+    # -- criteria and sampling ---------------------------------------------
+
+    def _n_parameters(self):
+        """Free parameters of the fitted mixture (counted from ``n_components_``)."""
+        _, n_features = self.means_.shape
+        return n_parameters(self.n_components_, n_features, self.covariance_type)
+
+    def _criterion(self, name, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        log_lik = float(self.score_samples(X).sum())
+        return float(criteria.CRITERIA[name](log_lik, self._n_parameters(), X.shape[0]))
+
+    def bic(self, X):
+        """Bayesian information criterion of the fitted mixture on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        bic : float
+            Lower is better.
+        """
+        return self._criterion("bic", X)
+
+    def aic(self, X):
+        """Akaike information criterion of the fitted mixture on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        aic : float
+            Lower is better.
+        """
+        return self._criterion("aic", X)
+
+    def mdl(self, X):
+        """Minimum description length of the fitted mixture on ``X`` (half the BIC).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        mdl : float
+            Lower is better.
+        """
+        return self._criterion("mdl", X)
+
+    def sample(self, n_samples=1):
+        """Draw samples from the fitted mixture.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,)
+            Component of each sample.
+        """
+        check_is_fitted(self)
+        if n_samples < 1:
+            raise ValueError(
+                f"Invalid value for 'n_samples': {n_samples}. The sampling "
+                "requires at least one sample."
+            )
+        rng = check_random_state(self.random_state)
+        counts = rng.multinomial(n_samples, self.weights_)
+        covariances = self._full_covariances()
+        X = np.vstack(
+            [
+                rng.multivariate_normal(mean, covariance, int(count))
+                for mean, covariance, count in zip(
+                    self.means_, covariances, counts, strict=True
+                )
+            ]
+        )
+        y = np.repeat(np.arange(self.n_components_), counts)
+        return X, y
+
+    def _full_covariances(self):
+        return to_full_covariances(
+            self.covariances_,
+            self.covariance_type,
+            self.n_components_,
+            self.means_.shape[1],
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.non_deterministic = False
+        return tags
