@@ -8,6 +8,7 @@ the fitted attributes that :class:`~sklearn.mixture.GaussianMixture` has, plus
 """
 
 import math
+import time
 import warnings
 from abc import abstractmethod
 from typing import NamedTuple
@@ -95,7 +96,7 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
         self : object
             The fitted estimator.
         """
-        self._fit(X, sample_weight)
+        self._fit_keeping_state_on_failure(X, sample_weight)
         return self
 
     @fit_context(prefer_skip_nested_validation=False)
@@ -112,14 +113,29 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
         -------
         labels : ndarray of shape (n_samples,)
         """
-        return self._fit(X, sample_weight).labels_
+        return self._fit_keeping_state_on_failure(X, sample_weight).labels_
+
+    def _fit_keeping_state_on_failure(self, X, sample_weight):
+        # A fit that fails or is interrupted (KeyboardInterrupt) must not leave
+        # a half-written model: validate_data alone already resets
+        # n_features_in_. Put back what the estimator held before.
+        previous_state = self.__dict__.copy()
+        try:
+            return self._fit(X, sample_weight)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(previous_state)
+            raise
 
     def _fit(self, X, sample_weight):
+        start = time.perf_counter()
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         sample_weight = self._validated_sample_weight(sample_weight, X)
         # Searching in float64 whatever the input: EM on float32 loses the
         # small likelihood differences that selection compares.
-        X_search = np.asarray(X, dtype=np.float64)
+        # C order whatever the input (F order, memory map, read-only view), so
+        # that every BLAS call, and so the model, is the same bit for bit.
+        X_search = np.ascontiguousarray(X, dtype=np.float64)
         if sample_weight is not None:
             # A zero weight removes the sample: dropping it keeps every
             # random draw identical to a fit without it.
@@ -137,27 +153,35 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
             search = self._search(
                 X_search, sample_weight, min_components, max_components, rng
             )
-        final = run_em(
-            X_search,
-            search.parameters,
-            self.max_iter,
-            reg_covar=self.reg_covar,
-            sample_weight=sample_weight,
-            tol=self.tol,
-        )
-        if self.max_iter > 0 and not final.converged:
-            warnings.warn(
-                "The final EM of the best mixture did not converge in "
-                f"max_iter={self.max_iter} iterations; increase max_iter or tol.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+            final = self._polish(X_search, search.parameters, sample_weight, start)
         self._store(final, search, sample_weight)
         training_e_step = final.e_step
         if X_search.shape[0] != X.shape[0]:
             training_e_step = e_step(np.asarray(X, np.float64), final.parameters)
         self.labels_ = training_e_step.log_resp.argmax(axis=1)
         return self
+
+    def _polish(self, X, parameters, sample_weight, start):
+        """EM to convergence from the best mixture found, within the budget."""
+        final = run_em(
+            X,
+            parameters,
+            self.max_iter,
+            reg_covar=self.reg_covar,
+            sample_weight=sample_weight,
+            tol=self.tol,
+            # The budget covers the whole fit: the polish stops at it too.
+            deadline=None if self.max_time is None else start + self.max_time,
+        )
+        out_of_time = final.n_iter < self.max_iter and not final.converged
+        if self.max_iter > 0 and not final.converged and not out_of_time:
+            warnings.warn(
+                "The final EM of the best mixture did not converge in "
+                f"max_iter={self.max_iter} iterations; increase max_iter or tol.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        return final
 
     def _validated_sample_weight(self, sample_weight, X):
         if sample_weight is None:

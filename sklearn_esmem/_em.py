@@ -7,6 +7,7 @@ each ``covariance_type`` (``full``: (k, M, M), ``tied``: (M, M), ``diag``:
 :mod:`sklearn_esmem._sklearn_compat`, do the numerical work.
 """
 
+import time
 from typing import NamedTuple
 
 import numpy as np
@@ -148,7 +149,9 @@ def _floor_eigenvalues(covariance, floor):
 
 def _repair_covariances(covariances, covariance_type, reg_covar):
     """Make every covariance positive definite; return it and the count fixed."""
-    scale = np.nanmax(np.abs(covariances)) if covariances.size else 1.0
+    # np.nanmax warned "All-NaN slice" on an all-NaN covariance, the very case
+    # this repairs: take the max over non-NaN entries (0 when there are none).
+    scale = np.max(np.abs(covariances), where=~np.isnan(covariances), initial=0.0)
     scale = scale if np.isfinite(scale) and scale > 0 else 1.0
     # Relative to the largest variance, so that the floor is felt by
     # Cholesky at any scale of the data; never below the user's reg_covar.
@@ -306,6 +309,7 @@ def run_em(
     tol=0.0,
     e_step_result=None,
     min_weight=0.0,
+    deadline=None,
 ):
     """Run at most ``n_steps`` EM iterations from ``parameters``.
 
@@ -328,6 +332,8 @@ def run_em(
     min_weight : float, default=0.0
         Components whose weight falls below this after an M-step are dropped
         (an empty component has no defined covariance); never the last one.
+    deadline : float, default=None
+        A ``time.perf_counter()`` value after which no new iteration starts.
 
     Returns
     -------
@@ -344,6 +350,8 @@ def run_em(
     # them only spreads NaN (and numpy warnings) through every parameter, so
     # stop and let the caller repair or replace the mixture.
     while n_iter < n_steps and np.isfinite(current):
+        if deadline is not None and time.perf_counter() >= deadline:
+            break
         n_iter += 1
         parameters, repaired = m_step(
             X, e_step_result.resp, parameters.covariance_type, reg_covar, sample_weight
