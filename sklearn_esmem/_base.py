@@ -22,7 +22,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from . import criteria
-from ._em import e_step, m_step, n_parameters, run_em, to_full_covariances
+from ._em import (
+    e_step,
+    m_step,
+    n_parameters,
+    normalize_log_prob,
+    run_em,
+    to_full_covariances,
+)
 from ._sklearn_compat import (
     check_sample_weight,
     estimate_log_gaussian_prob,
@@ -302,6 +309,9 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
         return estimate_log_gaussian_prob(
             X, self.means_, self.precisions_cholesky_, self.covariance_type
         )
+
+    def _estimate_log_prob_resp(self, X, xp=None):
+        return normalize_log_prob(self._estimate_weighted_log_prob(X))
 
     def _estimate_log_weights(self, xp=None):
         return np.log(self.weights_)

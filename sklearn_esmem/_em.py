@@ -11,7 +11,6 @@ import time
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ._sklearn_compat import (
     compute_precision_cholesky,
@@ -230,6 +229,32 @@ def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0)
     return parameters, n_repaired
 
 
+def normalize_log_prob(weighted_log_prob):
+    """Return ``ln p(x_i)`` and the log-responsibilities from ``ln pi_j phi_j(x_i)``.
+
+    The row maximum is subtracted before normalising, so that responsibilities
+    sum to 1 even for a sample so far from every component that its
+    log-densities (about -1e20) absorb ``ln 2`` when added: scipy's
+    ``logsumexp`` followed by a subtraction gave rows summing to 2 there. A
+    sample of density 0 under every component gets ``ln p = -inf`` and uniform
+    responsibilities instead of NaN; a log-likelihood of -inf then tells the
+    search to replace the mixture.
+    """
+    row_max = weighted_log_prob.max(axis=1, keepdims=True)
+    dead = ~np.isfinite(row_max[:, 0])
+    row_max[dead] = 0.0
+    shifted = weighted_log_prob - row_max
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Only dead rows reach ln 0 and -inf - -inf; they are overwritten below.
+        log_sum = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        log_resp = shifted - log_sum
+    log_prob_norm = (row_max + log_sum)[:, 0]
+    if dead.any():
+        log_resp[dead] = -np.log(weighted_log_prob.shape[1])
+        log_prob_norm[dead] = -np.inf
+    return log_prob_norm, log_resp
+
+
 def e_step(X, parameters):
     """Compute the component log-densities, log-responsibilities and ln p(x)."""
     with np.errstate(over="ignore"):
@@ -244,14 +269,8 @@ def e_step(X, parameters):
         )
     with np.errstate(divide="ignore"):
         weighted_log_prob = log_prob + np.log(parameters.weights)
-    log_prob_norm = logsumexp(weighted_log_prob, axis=1)
-    with np.errstate(invalid="ignore"):
-        # A sample of density 0 under every component (ln p = -inf) has no
-        # defined responsibilities (-inf - -inf = NaN). The log-likelihood is
-        # then -inf: run_em stops and the search replaces the mixture.
-        log_resp = np.maximum(
-            weighted_log_prob - log_prob_norm[:, np.newaxis], _LOG_RESP_FLOOR
-        )
+    log_prob_norm, log_resp = normalize_log_prob(weighted_log_prob)
+    np.maximum(log_resp, _LOG_RESP_FLOOR, out=log_resp)
     return EStep(log_prob, log_resp, log_prob_norm)
 
 
