@@ -128,3 +128,34 @@ def test_generated_data_gives_a_finite_model_or_a_documented_error(
             assert DOCUMENTED_ERRORS.search(str(error)), str(error)
             return
         _check_fitted(est, X)
+
+
+# Failing examples the generated suite found, kept as regular tests.
+
+
+def test_responsibilities_sum_to_one_far_from_every_component(monkeypatch):
+    # A sample ~1e10 standard deviations from two tied components has
+    # log-densities of about -1e20, which absorb ln 2 in logsumexp: each
+    # component got responsibility 1 and predict_proba rows summed to 2.
+    from sklearn_esmem._em import normalize_log_prob
+
+    tie = np.array([[-1e20, -1e20, -np.inf], [-3.0, -1e300, -2.0]])
+    log_prob_norm, log_resp = normalize_log_prob(tie)
+    np.testing.assert_allclose(np.exp(log_resp).sum(axis=1), 1.0)
+    np.testing.assert_allclose(np.exp(log_resp[0]), [0.5, 0.5, 0.0])
+    assert log_prob_norm[0] == -1e20
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.standard_normal((60, 2)) - 5, rng.standard_normal((60, 2)) + 5])
+    est = EvolutionarySplitMergeMixture(
+        population_size=3, max_generations=3, random_state=0
+    ).fit(X)
+    monkeypatch.setattr(
+        est, "_estimate_weighted_log_prob", lambda X, xp=None: tie[:, :2]
+    )
+    np.testing.assert_allclose(est.predict_proba(X[:2]).sum(axis=1), 1.0)
+
+
+def test_all_zero_sample_weight_is_a_clear_error():
+    X = np.array([[1.76405235], [0.40015721]])
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        EvolutionarySplitMergeMixture().fit(X, sample_weight=[0.0, 0.0])
