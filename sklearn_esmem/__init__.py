@@ -6,6 +6,7 @@ local optima of EM with a population of mixtures mutated by guided split and
 merge operators (Covões, Hruschka & Ghosh, Evolutionary Computation, 2016).
 """
 
+from .baselines import GeneticEMMixture, OrderedMultipleRunsMixture
 from .merge import Overlap, ResponsibilityCorrelation, moment_preserving_merge
 from .mixture import VARIANTS, EvolutionarySplitMergeMixture
 from .split import LocalKLDivergence, PartialLogLikelihood, SVDSplit, VarianceSplit
@@ -15,6 +16,8 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "VARIANTS",
     "EvolutionarySplitMergeMixture",
+    "GeneticEMMixture",
+    "OrderedMultipleRunsMixture",
     "LocalKLDivergence",
     "Overlap",
     "PartialLogLikelihood",
