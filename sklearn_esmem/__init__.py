@@ -6,6 +6,7 @@ local optima of EM with a population of mixtures mutated by guided split and
 merge operators (Covões, Hruschka & Ghosh, Evolutionary Computation, 2016).
 """
 
+from ._persistence import SKOPS_TRUSTED_TYPES
 from .baselines import GeneticEMMixture, OrderedMultipleRunsMixture
 from .merge import Overlap, ResponsibilityCorrelation, moment_preserving_merge
 from .mixture import VARIANTS, EvolutionarySplitMergeMixture
@@ -14,6 +15,7 @@ from .split import LocalKLDivergence, PartialLogLikelihood, SVDSplit, VarianceSp
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "SKOPS_TRUSTED_TYPES",
     "VARIANTS",
     "EvolutionarySplitMergeMixture",
     "GeneticEMMixture",

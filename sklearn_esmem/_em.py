@@ -191,7 +191,8 @@ def _precision_cholesky(covariances, covariance_type):
     except np.linalg.LinAlgError as error:
         raise ValueError("a covariance is not positive definite") from error
     identity = np.broadcast_to(np.eye(covariances.shape[-1]), covariances.shape)
-    return np.swapaxes(np.linalg.solve(lower, identity), 1, 2)
+    # C order, as pickling returns it: predictions identical after a round trip.
+    return np.ascontiguousarray(np.swapaxes(np.linalg.solve(lower, identity), 1, 2))
 
 
 def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0):
