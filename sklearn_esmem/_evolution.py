@@ -240,6 +240,7 @@ def evolve(
     sample_weight=None,
     verbose=0,
     verbose_interval=1,
+    start=None,
 ):
     """Run the generations of ESM-EM from an initial population.
 
@@ -250,12 +251,15 @@ def evolve(
     settings : SearchSettings
     rng : RandomState
         Source of every task's seed.
+    start : float, default=None
+        ``time.perf_counter()`` at which the search began (so that ``max_time``
+        and the history's elapsed times count the initialisation); None: now.
 
     Returns
     -------
     SearchResult
     """
-    start = time.perf_counter()
+    start = time.perf_counter() if start is None else start
     n_samples = X.shape[0] if sample_weight is None else float(sample_weight.sum())
     # Improvements of the best criterion smaller than tol per sample count as
     # a stall (the paper: an absolute 1e-5 on an MDL of order N).

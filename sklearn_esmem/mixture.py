@@ -1,5 +1,6 @@
 """Evolutionary split-and-merge EM for Gaussian mixtures (ESM-EM)."""
 
+import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -269,6 +270,7 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
             tol=self.tol,
             n_kmeans_iter=_N_KMEANS_ITER,
         )
+        start = time.perf_counter()
         population = self._initial_population(X, settings, random_state, sample_weight)
         search = evolve(
             X,
@@ -283,6 +285,7 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
             sample_weight=sample_weight,
             verbose=self.verbose,
             verbose_interval=self.verbose_interval,
+            start=start,
         )
         self.n_generations_ = int(search.n_generations)
         self.population_ = search.population
