@@ -820,7 +820,7 @@ def _build_parser():
     bench.add_argument(
         "--quick",
         action="store_true",
-        help="5 data sets, 3 runs, 5 passes: minutes instead of hours",
+        help="8 data sets, 3 runs, 2 trials of 5 passes: minutes, not hours",
     )
     bench.add_argument(
         "--datasets",

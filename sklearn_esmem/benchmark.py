@@ -75,8 +75,11 @@ QUICK_DATASETS = (
     "9Gauss",
     "3-components",
     "Letter A",
+    "Two bars",
+    "Pendigits",
     "c1.0-k4M4",
     "0.01-k4M4",
+    "c2.0-k12M4",
 )
 
 _N_HELD_OUT = 10_000
@@ -323,13 +326,14 @@ def plot_budget_curves(records, output_dir):
                     for r in runs
                 ]
             )
-            values = np.where(np.isfinite(values), values, np.nan)
-            ax.plot(
-                range(1, n_passes + 1),
-                np.nanmean(values, axis=0),
-                marker="o",
-                label=algorithm,
+            # Nothing reached within a budget: no point is drawn there.
+            finite = np.isfinite(values)
+            counts = finite.sum(axis=0)
+            totals = np.where(finite, values, 0.0).sum(axis=0)
+            means = np.divide(
+                totals, counts, out=np.full(n_passes, np.nan), where=counts > 0
             )
+            ax.plot(range(1, n_passes + 1), means, marker="o", label=algorithm)
         ax.set_xlabel("n_p (OMR-EM passes defining the budget)")
         ax.set_ylabel("best MDL / N")
         ax.set_title(name)

@@ -22,7 +22,27 @@ __all__ = [
 
 
 class BaseMergeMeasure(BaseEstimator):
-    """Base class of merge measures: a score per pair, higher merges first."""
+    """Base class of merge measures: a score per pair, higher merges first.
+
+    Examples
+    --------
+    A measure that merges the pair of closest means first:
+
+    >>> import numpy as np
+    >>> from scipy.spatial.distance import cdist
+    >>> from sklearn_esmem import EvolutionarySplitMergeMixture
+    >>> from sklearn_esmem.merge import BaseMergeMeasure
+    >>> class ClosestMeans(BaseMergeMeasure):
+    ...     def score_pairs(self, X, parameters, e_step, sample_weight=None):
+    ...         return -cdist(parameters.means, parameters.means)
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.normal(-5, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+    >>> est = EvolutionarySplitMergeMixture(
+    ...     merge_measure=ClosestMeans(), population_size=4, random_state=0
+    ... ).fit(X)
+    >>> est.n_components_
+    2
+    """
 
     def score_pairs(self, X, parameters, e_step, sample_weight=None):
         """Return a symmetric (n_components, n_components) array of scores.

@@ -45,7 +45,28 @@ def _weighted_log_resp(e_step, sample_weight):
 
 
 class BaseSplitMeasure(BaseEstimator):
-    """Base class of split measures: a score per component, higher splits first."""
+    """Base class of split measures: a score per component, higher splits first.
+
+    Examples
+    --------
+    A measure that splits the component of largest total variance first:
+
+    >>> import numpy as np
+    >>> from sklearn_esmem import EvolutionarySplitMergeMixture
+    >>> from sklearn_esmem.split import BaseSplitMeasure
+    >>> class LargestVariance(BaseSplitMeasure):
+    ...     def score_components(self, X, parameters, e_step, sample_weight=None):
+    ...         return np.trace(parameters.full_covariances(), axis1=1, axis2=2)
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.normal(-5, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+    >>> est = EvolutionarySplitMergeMixture(
+    ...     split_measure=LargestVariance(), population_size=4, random_state=0
+    ... ).fit(X)
+    >>> est.n_components_
+    2
+    >>> est.split_measure_
+    LargestVariance()
+    """
 
     def score_components(self, X, parameters, e_step, sample_weight=None):
         """Return an array of shape (n_components,); higher = split first.
@@ -126,7 +147,32 @@ class PartialLogLikelihood(BaseSplitMeasure):
 
 
 class BaseSplitOperator(BaseEstimator):
-    """Base class of split operators: one component in, two out."""
+    """Base class of split operators: one component in, two out.
+
+    Examples
+    --------
+    An operator that moves the two children one standard deviation apart
+    along the first feature and keeps the parent's covariance:
+
+    >>> import numpy as np
+    >>> from sklearn_esmem.split import BaseSplitOperator
+    >>> class FirstFeatureSplit(BaseSplitOperator):
+    ...     def split(self, X, weight, mean, covariance, members,
+    ...               sample_weight=None, random_state=None):
+    ...         step = np.zeros_like(mean)
+    ...         step[0] = np.sqrt(covariance[0, 0]) / 2
+    ...         return (np.array([weight / 2, weight / 2]),
+    ...                 np.stack([mean - step, mean + step]),
+    ...                 np.stack([covariance, covariance]))
+    >>> weights, means, covariances = FirstFeatureSplit().split(
+    ...     None, 1.0, np.zeros(2), np.diag([4.0, 1.0]), None)
+    >>> means
+    array([[-1.,  0.],
+           [ 1.,  0.]])
+
+    Pass it as ``EvolutionarySplitMergeMixture(split_operator=
+    FirstFeatureSplit())``.
+    """
 
     def split(
         self,
