@@ -11,6 +11,7 @@ import math
 import time
 import warnings
 from abc import abstractmethod
+from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
@@ -18,11 +19,13 @@ from sklearn.base import ClusterMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture._base import BaseMixture
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from . import criteria
 from ._em import (
+    COVARIANCE_TYPES,
     e_step,
     m_step,
     n_parameters,
@@ -77,6 +80,23 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
     ``covariance_type``, ``criterion``, ``tol``, ``reg_covar``, ``max_iter``
     and ``random_state``.
     """
+
+    # The parameters every search shares; subclasses extend this dict.
+    _parameter_constraints: dict = {
+        "min_components": [Interval(Integral, 1, None, closed="left")],
+        "max_components": [Interval(Integral, 1, None, closed="left"), None],
+        "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
+        "criterion": [StrOptions(set(criteria.CRITERIA))],
+        "max_time": [Interval(Real, 0, None, closed="neither"), None],
+        "tol": [Interval(Real, 0.0, None, closed="left")],
+        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "verbose_interval": [Interval(Integral, 1, None, closed="left")],
+    }
 
     @abstractmethod
     def _search(self, X, sample_weight, min_components, max_components, random_state):

@@ -88,11 +88,13 @@ class TaskResult(NamedTuple):
     n_repaired: int
 
 
-def _criterion_value(settings, log_lik, parameters, n_samples):
+def criterion_value(criterion, log_lik, parameters, n_samples):
+    """The criterion of a mixture, NaN if not finite (a failed EM)."""
     n_par = n_parameters(
-        parameters.n_components, parameters.n_features, settings.covariance_type
+        parameters.n_components, parameters.n_features, parameters.covariance_type
     )
-    return float(settings.criterion(log_lik, n_par, n_samples))
+    value = float(criterion(log_lik, n_par, n_samples))
+    return value if np.isfinite(value) else np.nan
 
 
 def kmeans_parameters(X, n_components, settings, seed, sample_weight=None):
@@ -145,11 +147,9 @@ def refine(X, individual, settings, n_samples, sample_weight=None):
         tol=0.0,
         min_weight=1.0 / n_samples,
     )
-    criterion = _criterion_value(
-        settings, result.log_likelihood, result.parameters, n_samples
+    criterion = criterion_value(
+        settings.criterion, result.log_likelihood, result.parameters, n_samples
     )
-    if not np.isfinite(criterion):
-        criterion = np.nan
     refined = Individual(
         result.parameters, criterion, individual.last_operator, individual.improved
     )

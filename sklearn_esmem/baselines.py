@@ -22,22 +22,20 @@ from typing import NamedTuple
 
 import numpy as np
 from joblib import effective_n_jobs
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.parallel import Parallel, delayed
 
 from . import criteria
 from ._base import BaseSearchMixture, SearchOutcome
 from ._em import (
-    COVARIANCE_TYPES,
     drop_components,
     e_step,
     from_full_covariances,
     log_likelihood,
     make_parameters,
-    n_parameters,
     run_em,
 )
-from ._evolution import SearchSettings, kmeans_parameters
+from ._evolution import SearchSettings, criterion_value, kmeans_parameters
 
 __all__ = ["GeneticEMMixture", "OrderedMultipleRunsMixture"]
 
@@ -47,32 +45,6 @@ _SEED_BOUND = np.iinfo(np.int32).max
 # initial population (MATLAB's default, as the authors' GA-EM calls it).
 _OMR_KMEANS_ITER = 5
 _GA_KMEANS_ITER = 100
-
-# The parameters both baselines share with EvolutionarySplitMergeMixture.
-_SHARED_CONSTRAINTS: dict = {
-    "min_components": [Interval(Integral, 1, None, closed="left")],
-    "max_components": [Interval(Integral, 1, None, closed="left"), None],
-    "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
-    "criterion": [StrOptions(set(criteria.CRITERIA))],
-    "max_time": [Interval(Real, 0, None, closed="neither"), None],
-    "tol": [Interval(Real, 0.0, None, closed="left")],
-    "reg_covar": [Interval(Real, 0.0, None, closed="left")],
-    "max_iter": [Interval(Integral, 0, None, closed="left")],
-    "n_jobs": [Integral, None],
-    "random_state": ["random_state"],
-    "warm_start": ["boolean"],
-    "verbose": ["verbose"],
-    "verbose_interval": [Interval(Integral, 1, None, closed="left")],
-}
-
-
-def _criterion_value(criterion, log_lik, parameters, covariance_type, n_samples):
-    """The criterion of a mixture, NaN if it is not finite (a failed EM)."""
-    n_par = n_parameters(
-        parameters.n_components, parameters.n_features, covariance_type
-    )
-    value = float(criterion(log_lik, n_par, n_samples))
-    return value if np.isfinite(value) else np.nan
 
 
 def _sort_key(criterion):
@@ -156,12 +128,8 @@ def _omr_run(X, n_components, seed, settings, max_iter, n_samples, sample_weight
         tol=settings.tol,
         min_weight=1.0 / n_samples,
     )
-    criterion = _criterion_value(
-        settings.criterion,
-        result.log_likelihood,
-        result.parameters,
-        settings.covariance_type,
-        n_samples,
+    criterion = criterion_value(
+        settings.criterion, result.log_likelihood, result.parameters, n_samples
     )
     return _Run(
         result.parameters,
@@ -314,7 +282,7 @@ class OrderedMultipleRunsMixture(BaseSearchMixture):
     """
 
     _parameter_constraints: dict = {
-        **_SHARED_CONSTRAINTS,
+        **BaseSearchMixture._parameter_constraints,
         "n_passes": [Interval(Integral, 1, None, closed="left")],
         "max_iter_per_run": [Interval(Integral, 1, None, closed="left")],
     }
@@ -678,12 +646,8 @@ def _refine_task(X, individual, keep_weights, settings, sample_weight=None):
         parameters = drop_components(parameters, kept, settings.reg_covar)
         log_lik = log_likelihood(e_step(X, parameters), sample_weight)
         n_repaired += 1
-    criterion = _criterion_value(
-        settings.criterion,
-        log_lik,
-        parameters,
-        settings.covariance_type,
-        settings.n_samples,
+    criterion = criterion_value(
+        settings.criterion, log_lik, parameters, settings.n_samples
     )
     if refined.n_components < settings.min_components:
         criterion = np.nan
@@ -915,7 +879,7 @@ class GeneticEMMixture(BaseSearchMixture):
     """
 
     _parameter_constraints: dict = {
-        **_SHARED_CONSTRAINTS,
+        **BaseSearchMixture._parameter_constraints,
         "population_size": [Interval(Integral, 1, None, closed="left")],
         "n_em_steps": [Interval(Integral, 1, None, closed="left")],
         "crossover_probability": [Interval(Real, 0.0, 1.0, closed="both")],

@@ -1,7 +1,7 @@
 """Evolutionary split-and-merge EM for Gaussian mixtures (ESM-EM)."""
 
 import time
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
@@ -9,7 +9,6 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from . import criteria
 from ._base import BaseSearchMixture, SearchOutcome
-from ._em import COVARIANCE_TYPES
 from ._evolution import (
     Individual,
     SearchSettings,
@@ -189,27 +188,15 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
     """
 
     _parameter_constraints: dict = {
+        **BaseSearchMixture._parameter_constraints,
         "variant": [StrOptions(set(VARIANTS))],
         "split_operator": [HasMethods(["split"]), None],
         "split_measure": [HasMethods(["score_components"]), None],
         "merge_measure": [HasMethods(["score_pairs"]), None],
-        "min_components": [Interval(Integral, 1, None, closed="left")],
-        "max_components": [Interval(Integral, 1, None, closed="left"), None],
-        "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
-        "criterion": [StrOptions(set(criteria.CRITERIA))],
         "population_size": [Interval(Integral, 1, None, closed="left")],
         "n_em_steps": [Interval(Integral, 1, None, closed="left")],
         "max_generations": [Interval(Integral, 1, None, closed="left")],
         "n_stall_generations": [Interval(Integral, 1, None, closed="left")],
-        "max_time": [Interval(Real, 0, None, closed="neither"), None],
-        "tol": [Interval(Real, 0.0, None, closed="left")],
-        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "n_jobs": [Integral, None],
-        "random_state": ["random_state"],
-        "warm_start": ["boolean"],
-        "verbose": ["verbose"],
-        "verbose_interval": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
