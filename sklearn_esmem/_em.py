@@ -12,11 +12,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._sklearn_compat import (
-    compute_precision_cholesky,
-    estimate_gaussian_parameters,
-    estimate_log_gaussian_prob,
+from ._kernels import (
+    data_centre,
+    gaussian_parameters,
+    log_prob_kernel,
+    row_chunks,
+    work_array,
 )
+from ._sklearn_compat import compute_precision_cholesky
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 
@@ -170,11 +173,28 @@ def _repair_covariances(covariances, covariance_type, reg_covar):
             # inf entries, which then reached scikit-learn's Cholesky unrepaired.
             if not np.all(np.isfinite(covariance)):
                 raise np.linalg.LinAlgError("non-finite covariance")
-            np.linalg.cholesky(covariance)
+            _checked_cholesky(covariance[np.newaxis])
         except np.linalg.LinAlgError:
             covariances[j] = _floor_eigenvalues(covariance, floor)
             n_bad += 1
     return covariances, n_bad
+
+
+def _checked_cholesky(covariances):
+    """Batched Cholesky factors; LinAlgError for a matrix singular in practice.
+
+    Cholesky can succeed on a singular matrix by rounding (a pivot of 1e-16
+    relative to its diagonal entry, an eigenvalue of -4e-16): the precision
+    computed from it would be noise, so such a matrix counts as not positive
+    definite. A pivot is compared with its own diagonal entry, not with the
+    largest variance, so features of very different scales pass.
+    """
+    lower = np.linalg.cholesky(covariances)
+    pivots = np.diagonal(lower, axis1=1, axis2=2) ** 2
+    diagonal = np.diagonal(covariances, axis1=1, axis2=2)
+    if np.any(pivots <= covariances.shape[-1] * np.finfo(float).eps * diagonal):
+        raise np.linalg.LinAlgError("singular to working precision")
+    return lower
 
 
 def _precision_cholesky(covariances, covariance_type):
@@ -187,7 +207,7 @@ def _precision_cholesky(covariances, covariance_type):
     if covariance_type != "full":
         return compute_precision_cholesky(covariances, covariance_type)
     try:
-        lower = np.linalg.cholesky(covariances)
+        lower = _checked_cholesky(covariances)
     except np.linalg.LinAlgError as error:
         raise ValueError("a covariance is not positive definite") from error
     identity = np.broadcast_to(np.eye(covariances.shape[-1]), covariances.shape)
@@ -257,21 +277,57 @@ def normalize_log_prob(weighted_log_prob):
 
 
 def e_step(X, parameters):
-    """Compute the component log-densities, log-responsibilities and ln p(x)."""
-    with np.errstate(over="ignore"):
-        # A squared Mahalanobis distance beyond float range (a mean far from
-        # the data, or a collapsed covariance) is a density of exactly 0, so
-        # -inf is the right log-density: numpy's overflow warning is noise.
-        log_prob = estimate_log_gaussian_prob(
-            X,
-            parameters.means,
-            parameters.precisions_cholesky,
-            parameters.covariance_type,
-        )
+    """Compute the component log-densities, log-responsibilities and ln p(x).
+
+    Rows go through the batched kernels of :mod:`._kernels` in chunks, so the
+    temporaries stay within a fixed budget whatever the number of samples.
+    """
+    kernel = log_prob_kernel(
+        parameters.means,
+        parameters.precisions_cholesky,
+        parameters.covariance_type,
+        data_centre(X),
+    )
+    n_samples, n_components = X.shape[0], parameters.n_components
+    log_prob = np.empty((n_samples, n_components))
+    log_resp = np.empty((n_samples, n_components))
+    log_prob_norm = np.empty(n_samples)
     with np.errstate(divide="ignore"):
-        weighted_log_prob = log_prob + np.log(parameters.weights)
-    log_prob_norm, log_resp = normalize_log_prob(weighted_log_prob)
-    np.maximum(log_resp, _LOG_RESP_FLOOR, out=log_resp)
+        log_weights = np.log(parameters.weights)[:, np.newaxis]
+    # Per row: the kernel's temporaries, and two (k,) columns here.
+    bytes_per_row = kernel.bytes_per_row + 16 * n_components
+    for rows in row_chunks(n_samples, bytes_per_row):
+        with np.errstate(over="ignore"):
+            # A squared Mahalanobis distance beyond float range (a mean far
+            # from the data, or a collapsed covariance) is a density of
+            # exactly 0, so -inf is the right log-density: numpy's overflow
+            # warning is noise.
+            chunk = kernel(X[rows])
+        # The kernel returns (k, rows), so that the reductions over
+        # components below run along contiguous memory, in reused arrays.
+        log_prob[rows] = chunk.T
+        weighted = chunk  # the kernel's work array, ours until its next call
+        weighted += log_weights
+        row_max = weighted.max(axis=0)
+        if not np.all(np.isfinite(row_max)):
+            # Some row has density 0 (or inf) everywhere: normalize_log_prob
+            # has the rules for it.
+            log_prob_norm[rows], chunk_log_resp = normalize_log_prob(weighted.T)
+            np.maximum(chunk_log_resp, _LOG_RESP_FLOOR, out=log_resp[rows])
+            continue
+        # normalize_log_prob's arithmetic, in place. exp of what underflows
+        # costs 10 to 50 times a normal exp, so everything more than 700
+        # below its row's maximum is raised to exactly that: such
+        # log-responsibilities end at the floor of -600 all the same, and
+        # ln p(x) moves by at most k e^-700 relative.
+        weighted -= row_max
+        np.maximum(weighted, -700.0, out=weighted)
+        exp_weighted = work_array("e_step.exp", chunk.shape)
+        np.exp(weighted, out=exp_weighted)
+        log_sum = np.log(exp_weighted.sum(axis=0))
+        weighted -= log_sum
+        np.maximum(weighted.T, _LOG_RESP_FLOOR, out=log_resp[rows])
+        np.add(row_max, log_sum, out=log_prob_norm[rows])
     return EStep(log_prob, log_resp, log_prob_norm)
 
 
@@ -285,16 +341,11 @@ def m_step(X, resp, covariance_type, reg_covar, sample_weight=None):
     """
     if sample_weight is not None:
         resp = resp * sample_weight[:, np.newaxis]
-    nk, means, covariances = estimate_gaussian_parameters(
-        X, resp, reg_covar, covariance_type
-    )
-    if covariance_type == "tied" and sample_weight is not None:
-        # scikit-learn's tied estimator uses the unweighted X.T @ X (right only
-        # when each row of resp sums to 1), so weighted rows need their own
-        # second moment: sum_i w_i x_i x_i' - sum_j n_j mu_j mu_j'.
-        covariances = (X * sample_weight[:, np.newaxis]).T @ X - (nk * means.T) @ means
-        covariances /= nk.sum()
-        covariances.flat[:: X.shape[1] + 1] += reg_covar
+    # The batched kernel weights each row's second moment in the tied scatter
+    # by its row sum of resp, i.e. by its sample weight: sum_i w_i x_i x_i' -
+    # sum_j n_j mu_j mu_j' (scikit-learn's tied estimator uses the unweighted
+    # X.T @ X, right only when each row of resp sums to 1).
+    nk, means, covariances = gaussian_parameters(X, resp, reg_covar, covariance_type)
     return make_parameters(nk, means, covariances, covariance_type, reg_covar)
 
 

@@ -1,0 +1,230 @@
+"""Time of one EM iteration (E-step + M-step): scikit-learn's against ours, in one run.
+
+scikit-learn's iteration is ``GaussianMixture._e_step`` followed by
+``GaussianMixture._m_step`` on a fitted instance (what ``fit`` repeats); ours
+is ``sklearn_esmem._em.e_step`` followed by ``_em.m_step`` (the E-step's
+responsibilities, the M-step, the precision Cholesky factors), from the same
+parameters on the same data. Both sides run alternately in the same process
+with BLAS limited to one thread, and each cell reports medians.
+
+The floor of a cell is its flop count over the matrix-product rate measured
+at the start of the run, plus its exp and log count over their measured rates.
+For ``full``: 4 N K M^2 + 2 N K M flops (the Mahalanobis product of the
+E-step, and the means and scatter products of the M-step), 2 N K exp (one in
+the E-step's normalisation, one in the M-step's responsibilities, on both
+sides) and N log. The other types count their own matrix products (see
+``floor_flops``).
+
+Run: ``python benchmarks/bench_em_iteration.py`` (the full grid, some minutes)
+or ``--quick`` (N <= 1e4); ``--help`` for the options.
+"""
+
+import argparse
+import datetime
+import platform
+import statistics
+import time
+import warnings
+
+import numpy as np
+import sklearn
+from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from sklearn_esmem._em import e_step, m_step, make_parameters
+
+GRID_N = (1_000, 10_000, 100_000)
+GRID_M = (2, 8, 32)
+GRID_K = (4, 16, 64)
+# diag, spherical and tied at a few cells.
+OTHER_CELLS = [
+    (n, m, k, ct)
+    for ct in ("diag", "spherical", "tied")
+    for n, m, k in ((10_000, 8, 16), (100_000, 8, 16), (10_000, 32, 64))
+]
+REG_COVAR = 1e-6
+
+
+def _median_time(func, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure_rates(repeats=7):
+    """Matrix-product GFLOP/s and ns per exp and per log, on one thread."""
+    rng = np.random.default_rng(0)
+    n = 1500
+    A, B = rng.normal(size=(n, n)), rng.normal(size=(n, n))
+    A @ B
+    gemm = 2 * n**3 / _median_time(lambda: A @ B, repeats)
+    x = -rng.uniform(0, 50, size=1_000_000)
+    out = np.empty_like(x)
+    exp = _median_time(lambda: np.exp(x, out=out), 3 * repeats) / x.size
+    y = rng.uniform(0.5, 2.0, size=1_000_000)
+    log = _median_time(lambda: np.log(y, out=out), 3 * repeats) / y.size
+    return gemm, exp, log
+
+
+def floor_flops(n, m, k, covariance_type):
+    """Matrix-product flops of one iteration, per covariance type."""
+    if covariance_type == "full":
+        return 4 * n * k * m * m + 2 * n * k * m
+    if covariance_type == "tied":
+        # E: x L and the cross products with the K whitened means;
+        # M: means, and the one M x M scatter.
+        return 4 * n * m * m + 2 * n * k * (2 * m + 1)
+    if covariance_type == "diag":
+        # E: [x^2, x] times 2M x K weights; M: the same two moments.
+        return 8 * n * k * m
+    return 4 * n * k * (m + 1)  # spherical: [|x|^2, x] both ways
+
+
+def floor_seconds(n, m, k, covariance_type, rates):
+    gemm, exp, log = rates
+    flops = floor_flops(n, m, k, covariance_type)
+    return flops / gemm + 2 * n * k * exp + n * log
+
+
+def make_cell(n, m, k, covariance_type, seed=0):
+    """Data from a K-component mixture and a fitted-like GaussianMixture."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=4.0, size=(k, m))
+    labels = rng.integers(k, size=n)
+    X = centres[labels] + rng.normal(size=(n, m))
+    gm = GaussianMixture(
+        k,
+        covariance_type=covariance_type,
+        max_iter=2,
+        tol=0,
+        reg_covar=REG_COVAR,
+        init_params="random_from_data",
+        random_state=seed,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gm.fit(X[: min(n, 5000)])
+    return X, gm
+
+
+def time_cell(n, m, k, covariance_type, budget, min_repeats, max_repeats):
+    X, gm = make_cell(n, m, k, covariance_type)
+    state = {
+        name: getattr(gm, name).copy()
+        for name in ("weights_", "means_", "covariances_", "precisions_cholesky_")
+    }
+    parameters, _ = make_parameters(
+        state["weights_"], state["means_"], state["covariances_"], covariance_type
+    )
+
+    def sklearn_iteration():
+        _, log_resp = gm._e_step(X)
+        gm._m_step(X, log_resp)
+        for name, value in state.items():  # the next repeat starts afresh
+            setattr(gm, name, value)
+
+    def our_iteration():
+        result = e_step(X, parameters)
+        m_step(X, result.resp, covariance_type, REG_COVAR)
+
+    # Warm up, and size the repeats to the time budget.
+    start = time.perf_counter()
+    sklearn_iteration()
+    our_iteration()
+    once = time.perf_counter() - start
+    repeats = int(min(max_repeats, max(min_repeats, budget / max(once, 1e-9))))
+    sk_times, our_times = [], []
+    for _ in range(repeats):  # alternate, so that load affects both alike
+        sk_times.append(_median_time(sklearn_iteration, 1))
+        our_times.append(_median_time(our_iteration, 1))
+    return statistics.median(sk_times), statistics.median(our_times), repeats
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="N <= 1e4, fewer repeats")
+    parser.add_argument("--n", type=int, nargs="+", help="N values of the full grid")
+    parser.add_argument("--m", type=int, nargs="+", help="M values of the full grid")
+    parser.add_argument("--k", type=int, nargs="+", help="K values of the full grid")
+    parser.add_argument(
+        "--types",
+        nargs="+",
+        default=["full", "diag", "spherical", "tied"],
+        help="covariance types to run (full = the grid)",
+    )
+    parser.add_argument(
+        "--budget", type=float, default=None, help="seconds per cell and side"
+    )
+    args = parser.parse_args(argv)
+    grid_n = args.n or ((1_000, 10_000) if args.quick else GRID_N)
+    grid_m, grid_k = args.m or GRID_M, args.k or GRID_K
+    budget = args.budget or (0.3 if args.quick else 1.0)
+    min_repeats, max_repeats = (3, 30) if args.quick else (5, 60)
+
+    cells = []
+    if "full" in args.types:
+        cells += [(n, m, k, "full") for n in grid_n for m in grid_m for k in grid_k]
+    cells += [
+        cell for cell in OTHER_CELLS if cell[3] in args.types and cell[0] in grid_n
+    ]
+    if args.quick:
+        cells = [cell for cell in cells if cell[0] <= 10_000]
+
+    with threadpool_limits(limits=1):
+        rates = measure_rates()
+        blas = [
+            f"{info.get('internal_api')} {info.get('version')} "
+            f"{info.get('architecture')} ({info.get('num_threads')} thread)"
+            for info in threadpool_info()
+            if info.get("user_api") == "blas"
+        ]
+        print(f"# One EM iteration, {datetime.date.today().isoformat()}")
+        print()
+        print(
+            f"Python {platform.python_version()}, numpy {np.__version__}, "
+            f"scikit-learn {sklearn.__version__}, BLAS: {'; '.join(blas)}. "
+            f"Measured: matrix product {rates[0] / 1e9:.1f} GFLOP/s, exp "
+            f"{rates[1] * 1e9:.2f} ns, log {rates[2] * 1e9:.2f} ns."
+        )
+        print()
+        print(
+            "| type | N | M | K | scikit-learn ms | ours ms | speed-up | "
+            "floor ms | ours/floor | repeats |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        rows = []
+        for n, m, k, ct in cells:
+            sk, ours, repeats = time_cell(n, m, k, ct, budget, min_repeats, max_repeats)
+            floor = floor_seconds(n, m, k, ct, rates)
+            rows.append((n, m, k, ct, sk, ours, floor))
+            print(
+                f"| {ct} | {n:.0e} | {m} | {k} | {sk * 1e3:.3f} | {ours * 1e3:.3f} | "
+                f"{sk / ours:.1f} | {floor * 1e3:.3f} | {ours / floor:.2f} | "
+                f"{repeats} |",
+                flush=True,
+            )
+    print()
+    for ct in ("full", "diag", "spherical", "tied"):
+        chosen = [r for r in rows if r[3] == ct]
+        if not chosen:
+            continue
+        speedups = [r[4] / r[5] for r in chosen]
+        line = (
+            f"- {ct}: median speed-up {statistics.median(speedups):.1f} "
+            f"(min {min(speedups):.1f}, max {max(speedups):.1f}) over "
+            f"{len(chosen)} cells"
+        )
+        wide = [r[5] / r[6] for r in chosen if r[1] >= 8]
+        if wide:
+            line += (
+                f"; median ours/floor over M >= 8: {statistics.median(wide):.2f} "
+                f"({len(wide)} cells)"
+            )
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
