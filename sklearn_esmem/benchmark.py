@@ -130,10 +130,32 @@ def run_variant_study(
     Data set ``name`` of run ``r`` is drawn with ``random_state=r``, so all
     variants see the same data.
 
+    Parameters
+    ----------
+    datasets : sequence of str, default=QUICK_DATASETS
+        Names from :func:`~sklearn_esmem.datasets.paper_datasets`.
+    n_runs : int, default=10
+        Runs of each variant on each data set.
+    n_jobs : int, default=None
+        Fits run in parallel.
+    random_state : int, default=0
+        Seed of the fits' seeds.
+    progress : file-like, default=None
+        Where a line is printed as each fit ends; None prints nothing.
+
     Returns
     -------
     records : list of dict
         One per fit: dataset, variant, run, mdl, ems, k, k_error, held_out_nll.
+
+    Examples
+    --------
+    >>> from sklearn_esmem.benchmark import run_variant_study, variant_table
+    >>> records = run_variant_study(["Letter A"], n_runs=1)
+    >>> len(records), sorted(records[0])[:3]
+    (8, ['dataset', 'ems', 'held_out_nll'])
+    >>> print(variant_table(records)[0].splitlines()[0])
+    | variant | MDL | EMS | K | Avg | paper MDL | paper EMS | paper K | paper Avg |
     """
     jobs = [
         (name, variant, run)
@@ -175,8 +197,34 @@ def _average_ranks(means):
 def variant_table(records):
     """Table 4 in Markdown: our average ranks beside the paper's.
 
-    Also returns the held-out table (mean over data sets of the per-object
-    held-out negative log-likelihood minus that of SVD).
+    Each criterion is averaged over the runs, the variants are ranked per
+    data set (1 = best, ties share their average rank), and the ranks are
+    averaged over the data sets.
+
+    Parameters
+    ----------
+    records : list of dict
+        From :func:`run_variant_study`.
+
+    Returns
+    -------
+    table : str
+        Table 4 in Markdown, the paper's ranks in the last four columns.
+    held_out : str
+        Per data set with a true mixture, each variant's held-out negative
+        log-likelihood per object minus that of SVD.
+
+    Examples
+    --------
+    >>> from sklearn_esmem.benchmark import variant_table
+    >>> from sklearn_esmem.mixture import VARIANTS
+    >>> records = [
+    ...     {"dataset": "a", "variant": v, "mdl": float(i), "ems": 10,
+    ...      "k_error": 0, "held_out_nll": None}
+    ...     for i, v in enumerate(VARIANTS)]
+    >>> table, held_out = variant_table(records)
+    >>> print(table.splitlines()[2])
+    | SVD | 1.00 | 4.50 | 4.50 | 3.33 | 5.03 | 3.57 | 4.99 | 4.53 |
     """
     datasets = sorted({r["dataset"] for r in records})
     variants = list(VARIANTS)
@@ -260,11 +308,35 @@ def run_budget_study(
 ):
     """Run OMR-EM, ESM-EM and GA-EM on OMR-EM's time budgets.
 
+    Parameters
+    ----------
+    datasets : sequence of str, default=QUICK_DATASETS
+        Names from :func:`~sklearn_esmem.datasets.paper_datasets`.
+    n_trials : int, default=10
+        Trials per data set.
+    n_passes : int, default=10
+        OMR-EM passes; the time after pass n is the budget ``T(n)``.
+    n_jobs : int, default=None
+        Trials run in parallel.
+    random_state : int, default=0
+        Seed of the trials' seeds.
+    progress : file-like, default=None
+        Where a line is printed as each trial ends; None prints nothing.
+
     Returns
     -------
     records : list of dict
         One per (data set, trial): the budgets ``T(1..n_passes)`` in seconds
         and, per algorithm, its best MDL within each budget.
+
+    Examples
+    --------
+    >>> from sklearn_esmem.benchmark import budget_table, run_budget_study
+    >>> records = run_budget_study(["Letter A"], n_trials=1, n_passes=1)
+    >>> sorted(records[0]["best"])
+    ['ESM-EM', 'GA-EM', 'OMR-EM']
+    >>> print(budget_table(records).splitlines()[0])
+    | n_p | OMR-EM | ESM-EM | GA-EM | paper OMR-EM | paper ESM-EM | paper GA-EM |
     """
     jobs = [(name, trial) for name in datasets for trial in range(n_trials)]
     seeds = _seeds(random_state, len(jobs))
@@ -290,7 +362,28 @@ def budget_ranks(records):
 
 
 def budget_table(records):
-    """Table 5 in Markdown: our average MDL ranks beside the paper's."""
+    """Table 5 in Markdown: our average MDL ranks beside the paper's.
+
+    Parameters
+    ----------
+    records : list of dict
+        From :func:`run_budget_study`.
+
+    Returns
+    -------
+    str
+        One row per budget ``T(n_p)``: the average rank of each algorithm
+        (1 = best), then the paper's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_esmem.benchmark import budget_table
+    >>> record = {"budgets": [1.0], "best": {
+    ...     "OMR-EM": [3.0], "ESM-EM": [1.0], "GA-EM": [np.inf]}}
+    >>> print(budget_table([record]).splitlines()[2])
+    | 1 | 2.00 | 1.00 | 3.00 | 2.51 | 2.01 | 1.47 |
+    """
     ranks = budget_ranks(records)
     header = " | ".join(ALGORITHMS)
     lines = [
@@ -379,6 +472,16 @@ def run_benchmark(
     -------
     path : Path
         The written ``results.md``.
+
+    Examples
+    --------
+    >>> import io, tempfile
+    >>> from sklearn_esmem.benchmark import run_benchmark
+    >>> folder = tempfile.mkdtemp()
+    >>> path = run_benchmark(folder, datasets=["Letter A"], n_runs=1,
+    ...                      studies=("variants",), stream=io.StringIO())
+    >>> path.name, "Table 4" in path.read_text()
+    ('results.md', True)
     """
     stream = sys.stdout if stream is None else stream
     output_dir = Path(output_dir)
