@@ -23,8 +23,8 @@ from sklearn.cluster import KMeans
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._em import make_parameters, n_parameters, run_em
+from ._kernels import gaussian_parameters
 from ._mutation import choose_operator, mutate
-from ._sklearn_compat import estimate_gaussian_parameters
 
 _SEED_BOUND = np.iinfo(np.int32).max
 
@@ -124,7 +124,9 @@ def kmeans_parameters(X, n_components, settings, seed, sample_weight=None):
     resp = (labels[:, np.newaxis] == present).astype(float)
     if sample_weight is not None:
         resp *= sample_weight[:, np.newaxis]
-    nk, means, covariances = estimate_gaussian_parameters(
+    # The package's M-step kernel: scikit-learn's tied estimator ignores the
+    # sample weights folded into resp (it uses the unweighted X'X).
+    nk, means, covariances = gaussian_parameters(
         X, resp, settings.reg_covar, settings.covariance_type
     )
     counts = (labels[:, np.newaxis] == present).sum(axis=0)
