@@ -208,6 +208,18 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
                 ConvergenceWarning,
                 stacklevel=4,
             )
+        if final.n_repaired:
+            # The model returned had covariances adjusted to stay positive
+            # definite: the user should know (repairs of individuals during
+            # the search only count in n_repaired_).
+            warnings.warn(
+                "Some covariances of the fitted mixture were singular and were "
+                "regularised (collapsed or duplicated samples, or features of "
+                "very different scales); consider increasing reg_covar or "
+                "scaling the data.",
+                UserWarning,
+                stacklevel=4,
+            )
         return final
 
     def _validated_sample_weight(self, sample_weight, X):

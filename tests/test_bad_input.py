@@ -531,3 +531,29 @@ def test_read_only_inputs_are_accepted(warm_start):
     assert_array_equal(X, X_copy)
     assert_array_equal(sample_weight, sample_weight_copy)
     assert not X.flags.writeable and not sample_weight.flags.writeable
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_a_regularised_fitted_model_is_reported(covariance_type):
+    # Components sitting on exact copies of a point have no covariance with
+    # reg_covar=0: the returned model is regularised, and the user is told.
+    X = np.repeat(np.random.RandomState(0).standard_normal((3, 2)) * 5, 20, axis=0)
+    est = EvolutionarySplitMergeMixture(
+        covariance_type=covariance_type,
+        reg_covar=0.0,
+        population_size=4,
+        max_generations=5,
+        random_state=0,
+    )
+    with pytest.warns(UserWarning, match="singular and were regularised"):
+        est.fit(X)
+    assert np.all(np.isfinite(est.covariances_))
+
+
+def test_a_well_posed_fit_gives_no_regularisation_warning():
+    X = np.random.RandomState(0).standard_normal((200, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        EvolutionarySplitMergeMixture(
+            population_size=4, max_generations=5, random_state=0
+        ).fit(X)
