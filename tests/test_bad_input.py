@@ -533,6 +533,7 @@ def test_read_only_inputs_are_accepted(warm_start):
     assert not X.flags.writeable and not sample_weight.flags.writeable
 
 
+@pytest.mark.filterwarnings("ignore:max_components=8 exceeds the 3 distinct")
 @pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
 def test_a_regularised_fitted_model_is_reported(covariance_type):
     # Components sitting on exact copies of a point have no covariance with
