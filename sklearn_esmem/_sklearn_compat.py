@@ -7,6 +7,8 @@ for the array API; we call them positionally and never pass it, which works on
 every version in the supported range.
 """
 
+import inspect
+
 import numpy as np
 import sklearn
 from sklearn.base import _fit_context
@@ -52,12 +54,28 @@ def estimate_log_gaussian_prob(X, means, precisions_cholesky, covariance_type):
 
 
 def check_sample_weight(sample_weight, X):
-    """Validate non-negative sample weights as a float64 array of shape (n,)."""
-    try:
-        return _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
-    except TypeError:  # scikit-learn < 1.6 named the option differently
-        return _check_sample_weight(
-            sample_weight, X, dtype=np.float64, only_non_negative=True
-        )
+    """Validate non-negative sample weights as a float64 array of shape (n,).
+
+    All-zero weights are let through (scikit-learn >= 1.7 would reject them
+    with its own message, 1.6 would not), so that the estimators' own check
+    gives the same error on every supported version.
+    """
+    options = _SAMPLE_WEIGHT_OPTIONS
+    return _check_sample_weight(sample_weight, X, dtype=np.float64, **options)
+
+
+def _sample_weight_options():
+    parameters = inspect.signature(_check_sample_weight).parameters
+    # scikit-learn < 1.6 called ensure_non_negative only_non_negative.
+    name = (
+        "ensure_non_negative"
+        if "ensure_non_negative" in parameters
+        else "only_non_negative"
+    )
+    options = {name: True}
+    if "allow_all_zero_weights" in parameters:
+        options["allow_all_zero_weights"] = True
+    return options
+
+
+_SAMPLE_WEIGHT_OPTIONS = _sample_weight_options()

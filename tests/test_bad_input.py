@@ -197,7 +197,7 @@ def test_duck_typed_strategy_is_accepted_and_copied():
         (np.ones(79), r"sample_weight.shape == \(79,\), expected \(80,\)"),
         (np.ones(81), r"sample_weight.shape == \(81,\), expected \(80,\)"),
         (np.ones((80, 2)), "Sample weights must be 1D"),
-        (np.zeros(80), "Sample weights must contain at least one non-zero"),
+        (np.zeros(80), "positive for at least 2 samples; got 0"),
         (np.r_[np.zeros(79), 1.0], "positive for at least 2 samples; got 1"),
     ],
 )

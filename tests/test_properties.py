@@ -27,7 +27,6 @@ N_EXAMPLES = 400
 # Messages a fit may legitimately end with on generated data.
 DOCUMENTED_ERRORS = re.compile(
     "sample_weight must be positive for at least 2 samples"
-    "|Sample weights must contain at least one non-zero number"
     "|Expected n_samples >= min_components"
 )
 
@@ -157,5 +156,6 @@ def test_responsibilities_sum_to_one_far_from_every_component(monkeypatch):
 
 def test_all_zero_sample_weight_is_a_clear_error():
     X = np.array([[1.76405235], [0.40015721]])
-    with pytest.raises(ValueError, match="at least one non-zero"):
+    # The same message on every supported scikit-learn (1.7+ has its own).
+    with pytest.raises(ValueError, match="positive for at least 2 samples; got 0"):
         EvolutionarySplitMergeMixture().fit(X, sample_weight=[0.0, 0.0])
