@@ -229,9 +229,11 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
         if not np.all(np.isfinite(sample_weight)):
             raise ValueError("sample_weight contains NaN or infinity.")
         if np.count_nonzero(sample_weight) < 2:
+            # "zero weight" in the message, as scikit-learn's check of
+            # all-zero weights expects.
             raise ValueError(
                 "sample_weight must be positive for at least 2 samples; got "
-                f"{np.count_nonzero(sample_weight)}."
+                f"{np.count_nonzero(sample_weight)}, the others have zero weight."
             )
         return sample_weight
 
