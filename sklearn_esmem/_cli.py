@@ -40,47 +40,14 @@ def _sklearn_bic_loop(X, random_state):
     return best
 
 
-def _full_covariances(est):
-    """Covariances of a fitted mixture as (n_components, n_features, n_features)."""
-    cov = np.asarray(est.covariances_)
-    n_components, n_features = np.asarray(est.means_).shape
-    kind = est.covariance_type
-    if kind == "full":
-        return cov
-    if kind == "tied":
-        return np.broadcast_to(cov, (n_components, n_features, n_features))
-    if kind == "diag":
-        return np.stack([np.diag(c) for c in cov])
-    if kind == "spherical":
-        return cov[:, None, None] * np.eye(n_features)
-    raise ValueError(f"Unknown covariance_type {kind!r}.")
+# The confidence of a 2-sigma ellipse of a bivariate Gaussian: chi2_2(4).
+_TWO_SIGMA_CONFIDENCE = 1.0 - math.exp(-2.0)
 
 
 def _draw_panel(ax, X, est, title):
-    from matplotlib.patches import Ellipse
+    from .plotting import plot_mixture
 
-    labels = est.predict(X)
-    # Fixed colour limits: label j gets colour j (mod 10), whatever k is.
-    ax.scatter(
-        X[:, 0], X[:, 1], c=labels % 10, cmap="tab10", vmin=0, vmax=9, s=6, alpha=0.6
-    )
-    for mean, cov in zip(est.means_, _full_covariances(est), strict=True):
-        eigenvalues, eigenvectors = np.linalg.eigh(cov[:2, :2])
-        angle = np.degrees(np.arctan2(eigenvectors[1, -1], eigenvectors[0, -1]))
-        # A 2-sigma ellipse has semi-axes 2 * sqrt(eigenvalue).
-        width, height = 4.0 * np.sqrt(np.maximum(eigenvalues[::-1], 0.0))
-        ax.add_patch(
-            Ellipse(
-                mean[:2],
-                width,
-                height,
-                angle=angle,
-                fill=False,
-                edgecolor="black",
-                linewidth=1.2,
-            )
-        )
-        ax.plot(*mean[:2], marker="+", color="black", markersize=8)
+    plot_mixture(est, X, ax=ax, confidence=_TWO_SIGMA_CONFIDENCE)
     ax.set_title(title)
     ax.set_aspect("equal", adjustable="datalim")
 
