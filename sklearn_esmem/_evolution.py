@@ -120,7 +120,7 @@ def kmeans_parameters(X, n_components, settings, seed, sample_weight=None):
             .fit(X, sample_weight=sample_weight)
             .labels_
         )
-    present = np.unique(labels)
+    present, counts = np.unique(labels, return_counts=True)
     resp = (labels[:, np.newaxis] == present).astype(float)
     if sample_weight is not None:
         resp *= sample_weight[:, np.newaxis]
@@ -129,7 +129,6 @@ def kmeans_parameters(X, n_components, settings, seed, sample_weight=None):
     nk, means, covariances = gaussian_parameters(
         X, resp, settings.reg_covar, settings.covariance_type
     )
-    counts = (labels[:, np.newaxis] == present).sum(axis=0)
     small = counts < 2
     if small.any() and not small.all() and settings.covariance_type != "tied":
         covariances[small] = covariances[~small].mean(axis=0)
