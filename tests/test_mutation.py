@@ -11,9 +11,11 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from sklearn_esmem._em import COVARIANCE_TYPES, e_step, make_parameters
 from sklearn_esmem._mutation import (
+    FOCUSED,
     MERGE,
     SPLIT,
     choose_operator,
+    feasible_operator,
     merge_mutation,
     mutate,
     rank_probabilities,
@@ -484,6 +486,103 @@ def test_merge_roulette_follows_ranks():
         [3 / 6, 1 / 6, 2 / 6],
         atol=0.06,
     )
+
+
+def test_rank_probabilities_among_the_best_candidates():
+    # The two best of five (scores 9 and 7) ranked among themselves: 2/3, 1/3.
+    assert_allclose(
+        rank_probabilities([1.0, 9.0, 3.0, 7.0, 5.0], n_candidates=2),
+        [0.0, 2 / 3, 0.0, 1 / 3, 0.0],
+    )
+    # Ties at the cut go to the first by position; non-finite scores come last.
+    assert_allclose(
+        rank_probabilities([np.nan, 4.0, 4.0, 2.0], n_candidates=1), [0, 1, 0, 0]
+    )
+    # Enough candidates for all: the plain roulette.
+    assert_allclose(rank_probabilities([3.0, 1.0], n_candidates=5), [2 / 3, 1 / 3])
+
+
+def test_focused_split_splits_one_of_the_best_sqrt_k():
+    X = _data(19)
+    parameters, estep = _mixture(X, 6, "full", seed=20)
+    # ceil(sqrt(6)) = 3 candidates: components 4, 1 and 3 (ranks 3, 2, 1).
+    measure = _FixedSplitMeasure([1.0, 5.0, 0.0, 4.0, 9.0, 2.0])
+    first = Counter()
+    n = 600
+    for seed in range(n):
+        operator = _RecordingSplit()
+        operator.means = parameters.means
+        child, _ = split_mutation(
+            X,
+            parameters,
+            estep,
+            measure,
+            operator,
+            100,
+            np.random.RandomState(seed),
+            mutation=FOCUSED,
+        )
+        assert child.n_components == 7
+        assert len(operator.calls) == 1
+        first[operator.calls[0]] += 1
+    assert set(first) == {1, 3, 4}
+    assert_allclose(
+        [first[4] / n, first[1] / n, first[3] / n], [3 / 6, 2 / 6, 1 / 6], atol=0.06
+    )
+
+
+def test_focused_merge_merges_one_of_the_best_pairs():
+    X = _data(21)
+    parameters, estep = _mixture(X, 4, "full", seed=22)
+    w, mu, cov = parameters.weights, parameters.means, parameters.covariances
+    # Six pairs, ceil(sqrt(4)) = 2 candidates: (1, 3) then (0, 2).
+    scores = np.zeros((4, 4))
+    for (i, j), value in {
+        (0, 1): 0.1,
+        (0, 2): 0.7,
+        (0, 3): 0.2,
+        (1, 2): 0.3,
+        (1, 3): 0.9,
+        (2, 3): 0.4,
+    }.items():
+        scores[i, j] = scores[j, i] = value
+    chosen = Counter()
+    n = 400
+    for seed in range(n):
+        child, _ = merge_mutation(
+            X,
+            parameters,
+            estep,
+            _FixedMergeMeasure(scores),
+            1,
+            np.random.RandomState(seed),
+            mutation=FOCUSED,
+        )
+        assert child.n_components == 3  # one merge, never two disjoint ones
+        for i, j in [(1, 3), (0, 2)]:
+            merged = moment_preserving_merge(w[[i, j]], mu[[i, j]], cov[[i, j]])
+            if _same_component(child, i, *merged):
+                chosen[(i, j)] += 1
+                break
+        else:
+            pytest.fail("the child did not merge one of the two best pairs")
+    assert_allclose([chosen[(1, 3)] / n, chosen[(0, 2)] / n], [2 / 3, 1 / 3], atol=0.07)
+
+
+@pytest.mark.parametrize(
+    "operator, k, bounds, expected",
+    [
+        (SPLIT, 5, (1, 5), MERGE),  # a split at max_components cannot act
+        (MERGE, 1, (1, 5), SPLIT),  # nor a merge at min_components
+        (MERGE, 3, (3, 9), SPLIT),
+        (SPLIT, 4, (1, 5), SPLIT),  # within the bounds, the rule's choice stands
+        (MERGE, 4, (1, 5), MERGE),
+        (SPLIT, 3, (3, 3), SPLIT),  # neither can act: nothing to switch to
+        (MERGE, 3, (3, 3), MERGE),
+    ],
+)
+def test_feasible_operator_switches_at_the_bounds(operator, k, bounds, expected):
+    assert feasible_operator(operator, k, *bounds) == expected
 
 
 # --------------------------------------------------------------------------
