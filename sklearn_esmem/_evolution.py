@@ -24,7 +24,7 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from ._em import make_parameters, n_parameters, run_em
 from ._kernels import gaussian_parameters
-from ._mutation import choose_operator, mutate
+from ._mutation import PAPER, choose_operator, feasible_operator, mutate
 
 _SEED_BOUND = np.iinfo(np.int32).max
 
@@ -49,6 +49,7 @@ class SearchSettings(NamedTuple):
     reg_covar: float
     tol: float
     n_kmeans_iter: int
+    mutation: str = PAPER
 
 
 class Individual:
@@ -137,8 +138,31 @@ def kmeans_parameters(X, n_components, settings, seed, sample_weight=None):
     )
 
 
+def minimum_support(n_features, covariance_type):
+    """Samples a component needs for a covariance estimate of its own.
+
+    A full covariance from fewer than ``n_features + 1`` samples is singular,
+    a diagonal or spherical one from a single sample is zero; only
+    ``reg_covar`` then keeps them invertible. Such a component buys an
+    unbounded likelihood with a few points, and measured on the 7 x 7 grid
+    the search kept one on three nearly collinear points, a criterion above
+    the optimum it could not leave: merges never pick it, as it shares
+    no samples with its neighbours.
+    """
+    if covariance_type == "full":
+        return n_features + 1
+    return 1 if covariance_type == "tied" else 2
+
+
 def refine(X, individual, settings, n_samples, sample_weight=None):
-    """Run ``n_em_steps`` EM steps on an individual; return it and the EM result."""
+    """Run ``n_em_steps`` EM steps on an individual; return it and the EM result.
+
+    A component whose weight falls below :func:`minimum_support` samples
+    during the steps is dropped, unless the mixture is at ``min_components``.
+    """
+    support = 1.0
+    if individual.n_components > settings.min_components:
+        support = minimum_support(X.shape[1], settings.covariance_type)
     result = run_em(
         X,
         individual.parameters,
@@ -146,7 +170,7 @@ def refine(X, individual, settings, n_samples, sample_weight=None):
         reg_covar=settings.reg_covar,
         sample_weight=sample_weight,
         tol=0.0,
-        min_weight=1.0 / n_samples,
+        min_weight=support / n_samples,
     )
     criterion = criterion_value(
         settings.criterion, result.log_likelihood, result.parameters, n_samples
@@ -174,7 +198,12 @@ def generation_task(X, individual, settings, seed, n_samples, sample_weight=None
         )
         n_em_iter += parent_em.n_iter
         n_repaired += 1 + repaired + parent_em.n_repaired
-    operator = choose_operator(parent.last_operator, parent.improved, rng)
+    operator = feasible_operator(
+        choose_operator(parent.last_operator, parent.improved, rng),
+        parent.n_components,
+        settings.min_components,
+        settings.max_components,
+    )
     child_parameters, repaired = mutate(
         X,
         parent.parameters,
@@ -186,6 +215,7 @@ def generation_task(X, individual, settings, seed, n_samples, sample_weight=None
         rng,
         sample_weight=sample_weight,
         reg_covar=settings.reg_covar,
+        mutation=settings.mutation,
     )
     child, child_em = refine(
         X,

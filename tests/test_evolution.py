@@ -1,16 +1,63 @@
-"""The search's building blocks: k-means initialisation and initial k."""
+"""The search's building blocks: k-means initialisation, initial k, refinement."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from sklearn.cluster import KMeans
 
-from sklearn_esmem._evolution import SearchSettings, kmeans_parameters
+from sklearn_esmem._em import make_parameters
+from sklearn_esmem._evolution import (
+    Individual,
+    SearchSettings,
+    kmeans_parameters,
+    minimum_support,
+    refine,
+)
 from sklearn_esmem.criteria import mdl
 
 
-def _settings(covariance_type):
-    return SearchSettings(covariance_type, mdl, None, 1, 5, 5, 1e-6, 1e-3, 5)
+def _settings(covariance_type, min_components=1):
+    return SearchSettings(
+        covariance_type, mdl, None, min_components, 5, 5, 1e-6, 1e-3, 5
+    )
+
+
+@pytest.mark.parametrize(
+    "covariance_type, expected",
+    [("full", 4), ("diag", 2), ("spherical", 2), ("tied", 1)],
+)
+def test_minimum_support(covariance_type, expected):
+    assert minimum_support(3, covariance_type) == expected
+
+
+def _blobs_and_a_sliver():
+    # Two blobs of 100 and a third component on 3 nearly collinear points:
+    # in 2-D a full covariance needs 3 points in general position.
+    rng = np.random.RandomState(0)
+    sliver = np.array([[10.0, 10.0], [10.5, 10.001], [11.0, 10.0]])
+    X = np.concatenate([rng.normal(0, 1, (100, 2)), rng.normal(6, 1, (100, 2)), sliver])
+    covariances = np.array([np.eye(2), np.eye(2), np.diag([0.2, 1e-6])])
+    parameters, _ = make_parameters(
+        np.array([100.0, 100.0, 2.9]) / 202.9,
+        np.array([[0.0, 0.0], [6.0, 6.0], [10.5, 10.0]]),
+        covariances,
+        "full",
+    )
+    return X, parameters
+
+
+def test_refine_drops_a_component_below_its_minimum_support():
+    X, parameters = _blobs_and_a_sliver()
+    refined, _ = refine(X, Individual(parameters), _settings("full"), len(X))
+    assert refined.n_components == 2
+    assert np.isfinite(refined.criterion)
+
+
+def test_refine_keeps_components_at_min_components():
+    X, parameters = _blobs_and_a_sliver()
+    settings = _settings("full", min_components=3)
+    refined, _ = refine(X, Individual(parameters), settings, len(X))
+    assert refined.n_components == 3
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
