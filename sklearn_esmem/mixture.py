@@ -17,6 +17,7 @@ from ._evolution import (
     initial_components,
     kmeans_parameters,
 )
+from ._mutation import MUTATIONS
 from .merge import Overlap, ResponsibilityCorrelation
 from .split import LocalKLDivergence, PartialLogLikelihood, SVDSplit, VarianceSplit
 
@@ -92,6 +93,14 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
     n_stall_generations : int, default=10
         Stop after this many generations without improvement of the best
         criterion by more than ``tol`` per sample.
+
+    mutation : {"focused", "paper"}, default="focused"
+        How a mutation picks what to change. "focused": one split or one
+        merge, drawn by rank roulette among the ``ceil(sqrt(k))`` best-scored
+        components or pairs. "paper": as the authors' code, ``z ~ U{1..k}``
+        splits or up to ``z ~ U{1..k // 2}`` merges, drawn by rank roulette
+        among all components or pairs. At large k, "paper" children change
+        too much to survive and the search stalls; see :ref:`deviations`.
 
     max_time : float, default=None
         Wall-clock budget of the search in seconds (checked between
@@ -197,6 +206,7 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
         "n_em_steps": [Interval(Integral, 1, None, closed="left")],
         "max_generations": [Interval(Integral, 1, None, closed="left")],
         "n_stall_generations": [Interval(Integral, 1, None, closed="left")],
+        "mutation": [StrOptions(set(MUTATIONS))],
     }
 
     def __init__(
@@ -213,6 +223,7 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
         n_em_steps=5,
         max_generations=50,
         n_stall_generations=10,
+        mutation="focused",
         max_time=None,
         tol=1e-3,
         reg_covar=1e-6,
@@ -235,6 +246,7 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
         self.n_em_steps = n_em_steps
         self.max_generations = max_generations
         self.n_stall_generations = n_stall_generations
+        self.mutation = mutation
         self.max_time = max_time
         self.tol = tol
         self.reg_covar = reg_covar
@@ -256,6 +268,7 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
             reg_covar=self.reg_covar,
             tol=self.tol,
             n_kmeans_iter=_N_KMEANS_ITER,
+            mutation=self.mutation,
         )
         start = time.perf_counter()
         population = self._initial_population(X, settings, random_state, sample_weight)

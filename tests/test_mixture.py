@@ -207,9 +207,11 @@ def test_warm_start_continues_from_the_last_population(grid_data):
     first_population = [ind.parameters.n_components for ind in est.population_]
     first_best = est.history_[-1]["best_criterion"]
     est.fit(X)
-    # Re-refining the survivors can only improve on where the last fit ended;
-    # a cold start begins again from the k-means spread.
-    assert est.history_[0]["best_criterion"] <= first_best + 1e-9
+    # Re-refining the survivors can only improve on where the last fit ended,
+    # up to EM's drift at a fixed point, where reg_covar makes each step lose
+    # about 1e-9 (2e-8 over the steps here); a cold start begins again from
+    # the k-means spread, tens of units above.
+    assert est.history_[0]["best_criterion"] <= first_best + 1e-6
     assert len(first_population) == len(est.population_)
     cold_first = _cheap(max_generations=1).fit(X).history_[0]
     warm_first = est.history_[0]
