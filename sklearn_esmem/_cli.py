@@ -807,6 +807,12 @@ def _build_parser():
     bench.add_argument(
         "--n-jobs", type=int, default=None, metavar="N", help="fits run in parallel"
     )
+    bench.add_argument(
+        "--mutation",
+        choices=("paper", "focused"),
+        default="paper",
+        help="ESM-EM's mutation policy (default: paper, the authors' rule)",
+    )
     return parser
 
 
@@ -828,5 +834,6 @@ def main(argv=None):
             n_runs=args.n_runs,
             n_jobs=args.n_jobs,
             studies=studies,
+            mutation=args.mutation,
         )
     return 0

@@ -90,3 +90,26 @@ def test_tiny_run_writes_tables(tmp_path):
     text = path.read_text()
     assert "Table 4" in text and "VS-PLL" in text
     assert (tmp_path / "progress.txt").read_text().count("done") == len(VARIANTS)
+
+
+@pytest.mark.parametrize("mutation", ["paper", "focused"])
+def test_studies_pass_the_mutation_policy_to_esmem(monkeypatch, mutation):
+    built = []
+
+    class Recording(benchmark.EvolutionarySplitMergeMixture):
+        def fit(self, X, y=None, sample_weight=None):
+            built.append(self.mutation)
+            return super().fit(X, y, sample_weight)
+
+    monkeypatch.setattr(benchmark, "EvolutionarySplitMergeMixture", Recording)
+    benchmark._variant_run("Letter A", "VS-PLL", 0, 0, mutation)
+    benchmark._budget_run("Letter A", 0, 1, 0, mutation)
+    assert built == [mutation, mutation]
+
+
+def test_bench_command_reproduces_the_paper_mutation_by_default():
+    from sklearn_esmem._cli import _build_parser
+
+    assert _build_parser().parse_args(["bench"]).mutation == "paper"
+    args = _build_parser().parse_args(["bench", "--mutation", "focused"])
+    assert args.mutation == "focused"
