@@ -4,7 +4,8 @@ scikit-learn's iteration is ``GaussianMixture._e_step`` followed by
 ``GaussianMixture._m_step`` on a fitted instance (what ``fit`` repeats); ours
 is ``sklearn_esmem._em.e_step`` followed by ``_em.m_step`` (the E-step's
 responsibilities, the M-step, the precision Cholesky factors), from the same
-parameters on the same data. Both sides run alternately in the same process
+parameters on the same data, each E-step writing into the previous one's
+memory as ``run_em``'s do. Both sides run alternately in the same process
 with BLAS limited to one thread, and each cell reports medians.
 
 The floor of a cell is its flop count over the matrix-product rate measured
@@ -126,8 +127,12 @@ def time_cell(n, m, k, covariance_type, budget, min_repeats, max_repeats):
         for name, value in state.items():  # the next repeat starts afresh
             setattr(gm, name, value)
 
+    previous = [None]
+
     def our_iteration():
-        result = e_step(X, parameters)
+        # As run_em iterates: each E-step writes into the memory of the
+        # previous one, which nobody needs any more.
+        result = previous[0] = e_step(X, parameters, out=previous[0])
         m_step(X, result.resp, covariance_type, REG_COVAR)
 
     # Warm up, and size the repeats to the time budget.

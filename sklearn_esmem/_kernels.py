@@ -36,6 +36,7 @@ scikit-learn computes in float64 as well (its precision factors are float64)
 but stores some results in the input's dtype.
 """
 
+import functools
 import math
 import threading
 
@@ -98,7 +99,8 @@ def data_centre(X):
     sample = np.array(X[:: max(1, n_samples // 129)][:129].T, dtype=np.float64)
     sample.sort(axis=1)
     quarter = sample.shape[1] // 4
-    return sample[:, quarter : sample.shape[1] - quarter].mean(axis=1)
+    middle = sample[:, quarter : sample.shape[1] - quarter]
+    return middle.sum(axis=1) / middle.shape[1]
 
 
 def _chunk_rows(n_samples, bytes_per_row, chunk_bytes=None):
@@ -162,6 +164,18 @@ def _log_det(precisions_cholesky, covariance_type, n_features):
     return n_features * np.log(chol)
 
 
+@functools.lru_cache(maxsize=64)
+def _upper_indices(n_features):
+    """``np.triu_indices(n_features)``, computed once per dimension.
+
+    The arrays are read-only, since they are shared by every caller.
+    """
+    indices = np.triu_indices(n_features)
+    for index in indices:
+        index.flags.writeable = False
+    return indices
+
+
 def _upper_products(XcT, out):
     """Write the products ``x_a x_b`` (a <= b) of the rows of ``XcT``.
 
@@ -204,36 +218,41 @@ class _DifferenceLogProb:
 
     Row ``j K + k`` of the stacked, transposed factors holds column j of
     ``L_k``, so that the squares of ``y`` sum over its leading axis, adding
-    contiguous (k, n) blocks.
+    contiguous (k, n) blocks. The offsets ``(mu_k - c) L_k`` make a last
+    column, against a row of ones after ``x - c``, and the factors are
+    scaled by ``sqrt(1/2)``: the product then gives ``y / sqrt(2)`` whole,
+    with none of the passes over the (K M, n) block that subtracting and
+    halving took.
     """
 
     def __init__(self, means, factors, log_det, centre):
         n_components, n_features = means.shape
         self.shape = (n_components, n_features)
         self.centre = centre[:, np.newaxis]
-        self.factors = np.ascontiguousarray(
-            factors.transpose(2, 0, 1).reshape(n_features * n_components, n_features)
-        )
         offsets = np.matmul((means - centre)[:, np.newaxis, :], factors)[:, 0, :]
-        self.offsets = np.ascontiguousarray(offsets.T).reshape(-1, 1)
+        stacked = np.empty((n_features, n_components, n_features + 1))
+        stacked[:, :, :n_features] = factors.transpose(2, 0, 1)
+        stacked[:, :, n_features] = -offsets.T
+        stacked *= math.sqrt(0.5)
+        self.factors = stacked.reshape(n_features * n_components, n_features + 1)
         self.constant = (log_det - 0.5 * n_features * _LOG_2PI)[:, np.newaxis]
-        self.bytes_per_row = 8 * (n_components * (n_features + 1) + n_features)
+        self.bytes_per_row = 8 * (n_components * (n_features + 1) + n_features + 1)
 
-    def __call__(self, X):
-        """Return the (k, n) log-densities of the rows of ``X``."""
+    def __call__(self, X, out=None):
+        """Return the (k, n) log-densities of the rows of ``X``, in ``out``."""
         n_components, n_features = self.shape
         n_samples = X.shape[0]
-        centred = work_array("difference.x", (n_features, n_samples))
-        np.subtract(X.T, self.centre, out=centred)
+        centred = work_array("difference.x", (n_features + 1, n_samples))
+        np.subtract(X.T, self.centre, out=centred[:n_features])
+        centred[n_features] = 1.0
         y = work_array("difference.y", (n_features * n_components, n_samples))
         np.matmul(self.factors, centred, out=y)
-        y -= self.offsets
         np.square(y, out=y)
         y = y.reshape(n_features, n_components, n_samples)
-        out = work_array("difference.out", (n_components, n_samples))
+        if out is None:
+            out = work_array("difference.out", (n_components, n_samples))
         np.sum(y, axis=0, out=out)
-        out *= -0.5
-        out += self.constant
+        np.subtract(self.constant, out, out=out)
         return out
 
 
@@ -255,7 +274,7 @@ class _ExpansionLogProb:
         m = means - centre
         if covariance_type == "full":
             precisions = chol @ np.swapaxes(chol, 1, 2)
-            rows, cols = np.triu_indices(n_features)
+            rows, cols = _upper_indices(n_features)
             quadratic = -0.5 * precisions[:, rows, cols] * np.where(rows == cols, 1, 2)
             linear = np.einsum("kab,kb->ka", precisions, m)
             mahalanobis = np.einsum("ka,ka->k", linear, m)
@@ -278,25 +297,30 @@ class _ExpansionLogProb:
             linear = precisions[:, np.newaxis] * m
             mahalanobis = amplification = np.einsum("ka,ka->k", linear, m)
         self.n_quadratic = quadratic.shape[1]
-        self.weights = np.ascontiguousarray(np.concatenate([quadratic, linear], axis=1))
-        self.constant = log_det - 0.5 * (n_features * _LOG_2PI + mahalanobis)
-        self.constant = self.constant[:, np.newaxis]
+        constant = log_det - 0.5 * (n_features * _LOG_2PI + mahalanobis)
+        # The constant multiplies a row of ones among the features: adding
+        # it inside the product saves a pass over the (k, n) result.
+        self.weights = np.ascontiguousarray(
+            np.concatenate([quadratic, linear, constant[:, np.newaxis]], axis=1)
+        )
         # NaN (overflow) compares False and goes to the difference form too.
         self.exact = ~(amplification <= LOG_PROB_EXPANSION_LIMIT)
-        self.bytes_per_row = 8 * (self.n_quadratic + 2 * n_features + n_components)
+        self.bytes_per_row = 8 * (self.n_quadratic + 2 * n_features + n_components + 1)
 
     def restrict(self, components):
         """Compute only the log-densities of ``components`` (a boolean mask)."""
         self.weights = np.ascontiguousarray(self.weights[components])
-        self.constant = self.constant[components]
         return self
 
-    def __call__(self, X):
-        """Return the (k, n) log-densities of the rows of ``X``."""
+    def __call__(self, X, out=None):
+        """Return the (k, n) log-densities of the rows of ``X``, in ``out``."""
         n_samples = X.shape[0]
         n_quadratic = self.n_quadratic
-        features = work_array("expansion.f", (self.weights.shape[1], n_samples))
-        linear = features[n_quadratic:]
+        # The M-step's features have the same layout and name: one array, so
+        # one less to fetch into cache each iteration.
+        features = work_array("features", (self.weights.shape[1], n_samples))
+        linear = features[n_quadratic:-1]
+        features[-1] = 1.0
         if self.covariance_type == "tied":
             centred = work_array("expansion.x", (X.shape[1], n_samples))
             np.subtract(X.T, self.centre[:, np.newaxis], out=centred)
@@ -309,9 +333,9 @@ class _ExpansionLogProb:
             np.square(linear, out=features[:n_quadratic])
         else:
             np.einsum("an,an->n", linear, linear, out=features[0])
-        out = work_array("expansion.out", (self.weights.shape[0], n_samples))
+        if out is None:
+            out = work_array("expansion.out", (self.weights.shape[0], n_samples))
         np.matmul(self.weights, features, out=out)
-        out += self.constant
         return out
 
 
@@ -326,13 +350,15 @@ class _LogProb:
         means = np.asarray(means, dtype=np.float64)
         n_components, n_features = means.shape
         self.n_components = n_components
-        self.log_det = np.broadcast_to(
-            _log_det(precisions_cholesky, covariance_type, n_features), (n_components,)
-        )
+        log_det = _log_det(precisions_cholesky, covariance_type, n_features)
+        if covariance_type == "tied":
+            log_det = np.full(n_components, log_det)
+        self.log_det = log_det
         self.means = means
-        self.centre = np.broadcast_to(
-            np.asarray(centre, dtype=np.float64), (n_features,)
-        )
+        centre = np.asarray(centre, dtype=np.float64)
+        if centre.shape != (n_features,):
+            centre = np.broadcast_to(centre, (n_features,))
+        self.centre = centre
         self.precisions_cholesky = precisions_cholesky
         self.covariance_type = covariance_type
         if method is None:
@@ -368,21 +394,25 @@ class _LogProb:
             self.centre,
         )
 
-    def __call__(self, X):
+    def __call__(self, X, out=None):
         """Return the (k, n) log-densities of the rows of ``X``.
 
-        The array belongs to the kernel and is overwritten by the next call.
+        They are written to ``out`` if given, else to an array that belongs
+        to the kernel and is overwritten by the next call.
         """
         if self.expansion is None:
-            return self.difference(X)
-        with np.errstate(invalid="ignore"):  # inf - inf is repaired below
-            out = self.expansion(X)
-        # One reduction finds the rows with NaN or an infinity: inf - inf,
-        # or an overflow that the difference form gives as -inf as well.
-        bad = ~np.isfinite(out.sum(axis=0))
-        if self.difference is not None:
-            expanded = out
-            out = work_array("log_prob.out", (self.n_components, X.shape[0]))
+            return self.difference(X, out)
+        # inf - inf (an overflow of the expansion) is repaired below.
+        with np.errstate(invalid="ignore"):
+            expanded = self.expansion(X, out if self.difference is None else None)
+            # One reduction finds the rows with NaN or an infinity: inf - inf,
+            # or an overflow that the difference form gives as -inf as well.
+            bad = ~np.isfinite(expanded.sum(axis=0))
+        if self.difference is None:
+            out = expanded
+        else:
+            if out is None:
+                out = work_array("log_prob.out", (self.n_components, X.shape[0]))
             out[~self.exact] = expanded
             out[self.exact] = self.difference(X)
         if bad.any():
@@ -462,30 +492,32 @@ def _moments(X, resp, centre, covariance_type, chunk_bytes):
         n_quadratic = n_features
     else:  # tied, or the first moments only
         n_quadratic = 0
-    n_rows = 1 + n_features + n_quadratic
+    # Features [q(x - c), x - c, 1], the expansion's layout: the E-step's
+    # work array serves here too.
+    n_rows = n_quadratic + n_features + 1
     step = _chunk_rows(n_samples, 8 * (n_rows + n_features), chunk_bytes)
-    features = work_array("moments.features", (n_rows, step))
-    features[0] = 1.0  # the row of ones gives sum_i r_ik
+    features = work_array("features", (n_rows, step))
+    features[-1] = 1.0  # the row of ones gives sum_i r_ik
     if covariance_type == "tied":
         weighted = work_array("moments.weighted", (n_features, step))
     moments = np.zeros((n_rows, n_components))
     scatter = np.zeros((n_features, n_features))
     for rows in row_chunks(n_samples, 1, step):
         chunk = features[:, : rows.stop - rows.start]
-        centred = chunk[1 : 1 + n_features]
+        centred = chunk[n_quadratic:-1]
         np.subtract(X[rows].T, centre[:, np.newaxis], out=centred)
         if covariance_type == "full":
-            _upper_products(centred, chunk[1 + n_features :])
+            _upper_products(centred, chunk[:n_quadratic])
         elif covariance_type == "tied":
             part = weighted[:, : rows.stop - rows.start]
             np.multiply(centred, resp[rows].sum(axis=1), out=part)
             scatter += part @ centred.T
         elif n_quadratic:
-            np.square(centred, out=chunk[1 + n_features :])
+            np.square(centred, out=chunk[:n_quadratic])
         moments += chunk @ resp[rows]
-    first = moments[1 : 1 + n_features].T
-    second = scatter if covariance_type == "tied" else moments[1 + n_features :].T
-    return moments[0], first, second
+    first = moments[n_quadratic:-1].T
+    second = scatter if covariance_type == "tied" else moments[:n_quadratic].T
+    return moments[-1], first, second
 
 
 def _scatter_by_differences(X, resp, means, chunk_bytes):
@@ -578,7 +610,7 @@ def gaussian_parameters(
         _add_to_diagonal(covariance, reg_covar)
         return nk, means, covariance
     if covariance_type == "full":
-        rows, cols = np.triu_indices(n_features)
+        rows, cols = _upper_indices(n_features)
         cross = first[:, rows] * m[:, cols] + m[:, rows] * first[:, cols]
         upper = second - cross + weight[:, np.newaxis] * m[:, rows] * m[:, cols]
         upper /= nk[:, np.newaxis]

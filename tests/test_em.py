@@ -11,12 +11,13 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import multivariate_normal
 from sklearn.mixture import GaussianMixture
 
-from sklearn_esmem import _sklearn_compat
+from sklearn_esmem import _em, _sklearn_compat
 from sklearn_esmem._em import (
     COVARIANCE_TYPES,
     EStep,
     MixtureParameters,
     _precision_cholesky,
+    drop_components,
     e_step,
     from_full_covariances,
     log_likelihood,
@@ -366,6 +367,122 @@ def test_e_step_floors_log_responsibilities():
     assert np.all(np.isfinite(result.log_prob_norm))
 
 
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_e_step_resp_is_exp_of_log_resp(covariance_type):
+    X = _blobs(seed=23, n_per=400, n_features=3) * 3.0
+    weights, means, covariances = _start(X, covariance_type, seed=24)
+    parameters, _ = make_parameters(weights, means, covariances, covariance_type)
+    result = e_step(X, parameters)
+    assert result.resp.shape == result.log_resp.shape == (len(X), len(weights))
+    assert_allclose(result.resp, np.exp(result.log_resp), rtol=1e-12, atol=0)
+    assert result.log_resp.max() <= 0.0
+    assert result.resp.min() >= np.exp(-600.0)
+
+
+def test_e_step_resp_floored_like_log_resp():
+    X = np.array([[0.0], [1.0], [100.0]])
+    parameters, _ = make_parameters(
+        np.array([0.5, 0.5]),
+        np.array([[0.0], [100.0]]),
+        np.array([[[1e-2]], [[1e-2]]]),
+        "full",
+    )
+    result = e_step(X, parameters)
+    assert result.log_resp[0, 1] == -600.0
+    assert_allclose(result.resp, np.exp(result.log_resp), rtol=1e-12, atol=0)
+
+
+def test_e_step_resp_of_rows_with_zero_density():
+    X = np.array([[0.0, 0.0], [1.0, -1.0], [1e170, 0.0]])
+    parameters, _ = make_parameters(
+        np.array([0.5, 0.5]),
+        np.array([[0.0, 0.0], [1.0, 1.0]]),
+        np.array([np.eye(2), np.eye(2)]),
+        "full",
+    )
+    with np.errstate(over="ignore"):
+        result = e_step(X, parameters)
+    assert result.log_prob_norm[2] == -np.inf
+    assert_allclose(result.resp[2], [0.5, 0.5], rtol=1e-15)
+    assert_allclose(result.resp, np.exp(result.log_resp), rtol=1e-12, atol=0)
+
+
+def test_e_step_results_are_not_overwritten_by_later_calls():
+    X = _blobs(seed=25, n_per=2000, n_features=2)
+    first_parameters, _ = make_parameters(*_start(X, "full", seed=26), "full")
+    second_parameters, _ = make_parameters(*_start(X, "full", seed=27), "full")
+    first = e_step(X, first_parameters)
+    saved = [array.copy() for array in first]
+    for _ in range(3):
+        second = e_step(X, second_parameters)
+        for kept, copy in zip(first, saved, strict=True):
+            assert_array_equal(kept, copy)
+            for other in second:
+                assert not np.shares_memory(kept, other)
+
+
+def test_e_step_writes_into_out_only_when_the_shape_fits():
+    X = _blobs(seed=28, n_per=200, n_features=2)
+    parameters, _ = make_parameters(*_start(X, "full", seed=29), "full")
+    expected = e_step(X, parameters)
+    stale = e_step(X, parameters)
+    result = e_step(X, parameters, out=stale)
+    for name in ("log_prob", "log_resp", "resp", "log_prob_norm"):
+        assert np.shares_memory(getattr(result, name), getattr(stale, name))
+        assert_array_equal(getattr(result, name), getattr(expected, name))
+    fewer = drop_components(parameters, np.arange(parameters.n_components) > 0)
+    smaller = e_step(X, fewer, out=stale)
+    assert not np.shares_memory(smaller.resp, stale.resp)
+    assert_array_equal(smaller.resp, e_step(X, fewer).resp)
+
+
+def test_run_em_recycles_only_its_own_e_steps(monkeypatch):
+    X = _blobs(seed=30, n_per=200, n_features=2)
+    parameters, _ = make_parameters(*_start(X, "full", seed=31), "full")
+    given = e_step(X, parameters)
+    saved = [array.copy() for array in given]
+    outs = []
+    real_e_step = _em.e_step
+
+    def recording_e_step(X, parameters, out=None):
+        outs.append(out)
+        return real_e_step(X, parameters, out=out)
+
+    monkeypatch.setattr(_em, "e_step", recording_e_step)
+    result = run_em(X, parameters, 4, reg_covar=1e-6, e_step_result=given)
+    # The caller's E-step is never written over; later ones recycle the
+    # previous step's memory.
+    for kept, copy in zip(given, saved, strict=True):
+        assert_array_equal(kept, copy)
+    assert outs[0] is None
+    assert all(out is not None for out in outs[1:])
+    assert np.shares_memory(result.e_step.resp, outs[1].resp)
+    reference = run_em(X, parameters, 4, reg_covar=1e-6)
+    assert_array_equal(result.e_step.resp, reference.e_step.resp)
+
+
+@pytest.mark.parametrize("min_components", [1, 2, 3])
+def test_run_em_drops_light_components_down_to_min_components(min_components):
+    X = _blobs(seed=32, n_per=100, n_features=2)
+    parameters, _ = make_parameters(*_start(X, "full", seed=33), "full")
+    k = parameters.n_components
+    assert k >= 3
+    # Every component is "light": only min_components survive, the heaviest.
+    result = run_em(
+        X, parameters, 1, reg_covar=1e-6, min_weight=2.0, min_components=min_components
+    )
+    assert result.parameters.n_components == min_components
+
+
+def test_e_step_constructed_without_resp():
+    log_resp = np.log(np.array([[0.25, 0.75], [1.0, 0.0]]).clip(np.exp(-600.0)))
+    result = EStep(np.zeros((2, 2)), log_resp, np.zeros(2))
+    assert_allclose(result.resp, np.exp(log_resp), rtol=0)
+    assert result.log_resp is log_resp
+    given_resp = np.array([[0.25, 0.75], [1.0, 0.0]])
+    assert EStep(np.zeros((2, 2)), log_resp, np.zeros(2), given_resp).resp is given_resp
+
+
 def test_log_likelihood_weighted():
     log_prob_norm = np.array([-1.0, -2.0, -0.5])
     result = EStep(np.zeros((3, 1)), np.zeros((3, 1)), log_prob_norm)
@@ -708,3 +825,23 @@ def test_compat_estimate_gaussian_parameters():
     for j in range(2):
         expected = np.cov(X.T, aweights=resp[:, j], bias=True)
         assert_allclose(covariances[j], expected, rtol=1e-10)
+
+
+def test_a_collapsed_full_covariance_is_repaired():
+    # Cholesky passes on it (its pivots are large relative to its own
+    # diagonal), but its variances are nothing at the scale of the mixture.
+    collapsed = np.array([[3e-30, -1e-259], [-1e-259, 3.5e-259]])
+    covariances = np.array([[[4.9, -17.7], [-17.7, 64.7]], collapsed])
+    parameters, n_repaired = make_parameters(
+        np.array([0.5, 0.5]), np.zeros((2, 2)), covariances, "full"
+    )
+    assert n_repaired == 1
+    assert_array_equal(parameters.covariances[0], covariances[0])
+    assert np.linalg.eigvalsh(parameters.covariances[1]).min() >= 1e-10 * 64.7 * (
+        1 - 1e-12
+    )
+    # A small component at the scale of the others is left alone.
+    small = np.array([[[1.0, 0.0], [0.0, 1.0]], [[1e-6, 0.0], [0.0, 1e-6]]])
+    assert (
+        make_parameters(np.array([0.5, 0.5]), np.zeros((2, 2)), small, "full")[1] == 0
+    )

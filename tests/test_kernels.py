@@ -14,6 +14,7 @@ from sklearn_esmem._em import COVARIANCE_TYPES, e_step, make_parameters, run_em
 from sklearn_esmem._kernels import (
     EXPANSION_LIMIT,
     LOG_PROB_EXPANSION_LIMIT,
+    data_centre,
     gaussian_parameters,
     log_gaussian_prob,
     log_prob_kernel,
@@ -254,6 +255,54 @@ def test_log_gaussian_prob_methods_and_chunks_agree(covariance_type):
                 X, means, chol, covariance_type, chunk_bytes=chunk_bytes, method=method
             )
             _assert_close(result, reference, 1e-12)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("far", [False, True])
+def test_log_prob_kernel_writes_into_out(covariance_type, method, far):
+    """``kernel(X, out=...)`` fills exactly ``out``, with ``kernel(X)``'s values."""
+    X, resp = _data(300, 3, 5, seed=19)
+    means, chol = _mixture(X, resp, covariance_type)
+    if far:
+        # One component beyond the expansion's limit (the others within it),
+        # and a row whose expansion overflows: every path of the kernel.
+        means = means.copy()
+        means[2] += 1e3
+        X = X.copy()
+        X[7] = 1e170
+    kernel = log_prob_kernel(means, chol, covariance_type, data_centre(X), method)
+    if far and (method == "expansion" or kernel.expansion is not None):
+        assert kernel.exact.any() and not kernel.exact.all()
+    with np.errstate(over="ignore"):
+        expected = kernel(X).copy()
+        big = np.full((5, 700), np.nan)
+        out = big[:, 100:400]
+        assert kernel(X, out=out) is out
+        whole = log_gaussian_prob(X, means, chol, covariance_type)
+    assert_allclose(out, expected, rtol=0, atol=0)
+    assert_allclose(out.T, whole, rtol=1e-10)
+    assert np.isnan(big[:, :100]).all() and np.isnan(big[:, 400:]).all()
+
+
+def test_e_step_results_in_threads():
+    """Threads share the kernels' module: no result is overwritten by another."""
+    X, resp = _data(4000, 3, 6, seed=20)
+    means, chol = _mixture(X, resp, "full")
+    _, _, covariances = estimate_gaussian_parameters(X, resp, 1e-3, "full")
+    parameters, _ = make_parameters(np.full(6, 1 / 6), means, covariances, "full")
+    expected = e_step(X, parameters)
+    barrier = threading.Barrier(4)
+
+    def run(seed):
+        barrier.wait()
+        return [e_step(X, parameters) for _ in range(5)]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = [r for rs in pool.map(run, range(4)) for r in rs]
+    for result in results:
+        for name in ("log_prob", "log_resp", "log_prob_norm", "resp"):
+            assert_allclose(getattr(result, name), getattr(expected, name), rtol=0)
 
 
 # --------------------------------------------------------------------------
