@@ -16,9 +16,11 @@ result is the same for any ``n_jobs`` and any joblib backend.
 
 import time
 import warnings
+from contextlib import ExitStack
 from typing import NamedTuple
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.cluster import KMeans
 from sklearn.utils.parallel import Parallel, delayed
 
@@ -27,6 +29,12 @@ from ._kernels import gaussian_parameters
 from ._mutation import PAPER, choose_operator, feasible_operator, mutate
 
 _SEED_BOUND = np.iinfo(np.int32).max
+
+# In-process time of a generation above which the next ones go to the joblib
+# pool. Measured on 2 cores (benchmarks/bench_n_jobs.py): a loky pool costs
+# about POOL ms per generation in dispatch and pickling, so below this
+# n_jobs=2 was slower than n_jobs=1.
+_POOL_MIN_SECONDS = 0.05
 
 
 class Strategies(NamedTuple):
@@ -158,11 +166,9 @@ def refine(X, individual, settings, n_samples, sample_weight=None):
     """Run ``n_em_steps`` EM steps on an individual; return it and the EM result.
 
     A component whose weight falls below :func:`minimum_support` samples
-    during the steps is dropped, unless the mixture is at ``min_components``.
+    during the steps is dropped, never below ``min_components``.
     """
-    support = 1.0
-    if individual.n_components > settings.min_components:
-        support = minimum_support(X.shape[1], settings.covariance_type)
+    support = minimum_support(X.shape[1], settings.covariance_type)
     result = run_em(
         X,
         individual.parameters,
@@ -171,6 +177,7 @@ def refine(X, individual, settings, n_samples, sample_weight=None):
         sample_weight=sample_weight,
         tol=0.0,
         min_weight=support / n_samples,
+        min_components=min(settings.min_components, individual.n_components),
     )
     criterion = criterion_value(
         settings.criterion, result.log_likelihood, result.parameters, n_samples
@@ -302,18 +309,28 @@ def evolve(
     n_em_iter_total = 0
     n_repaired_total = 0
     generation = 0
-    # One pool for the whole search; a population too small to share out is
-    # refined in this process.
-    n_jobs = n_jobs if len(population) > 1 else None
-    with Parallel(n_jobs=n_jobs) as parallel:
+    pool_allowed = len(population) > 1 and effective_n_jobs(n_jobs) > 1
+    with ExitStack() as stack:
+        parallel = None
         for generation in range(1, max_generations + 1):
             seeds = rng.randint(_SEED_BOUND, size=len(population))
-            results = parallel(
-                delayed(generation_task)(
-                    X, individual, settings, seed, n_samples, sample_weight
-                )
+            arguments = [
+                (X, individual, settings, seed, n_samples, sample_weight)
                 for individual, seed in zip(population, seeds, strict=True)
-            )
+            ]
+            if parallel is None:
+                tick = time.perf_counter()
+                results = [generation_task(*task) for task in arguments]
+                # Generations are shared out to workers once one, run here,
+                # has taken long enough to pay for a pool's dispatch (see
+                # _POOL_MIN_SECONDS); the result is the same either way, as
+                # every task draws from its own seed.
+                if pool_allowed and time.perf_counter() - tick >= _POOL_MIN_SECONDS:
+                    parallel = stack.enter_context(Parallel(n_jobs=n_jobs))
+            else:
+                results = parallel(
+                    delayed(generation_task)(*task) for task in arguments
+                )
             parents = [result.parent for result in results]
             children = [result.child for result in results]
             n_em_iter_total += sum(result.n_em_iter for result in results)

@@ -5,6 +5,7 @@ import pytest
 from numpy.testing import assert_allclose
 from sklearn.cluster import KMeans
 
+from sklearn_esmem import _evolution
 from sklearn_esmem._em import make_parameters
 from sklearn_esmem._evolution import (
     Individual,
@@ -81,3 +82,58 @@ def test_weighted_kmeans_start_equals_repeated_rows(covariance_type):
         diff = X_repeated - means[labels_repeated]
         expected = diff.T @ diff / len(X_repeated) + 1e-6 * np.eye(2)
         assert_allclose(parameters.covariances, expected, rtol=1e-10)
+
+
+class _CountingParallel:
+    """Stands in for joblib's Parallel, counting the pools opened."""
+
+    opened = 0
+
+    def __init__(self, n_jobs=None):
+        self.n_jobs = n_jobs
+
+    def __enter__(self):
+        type(self).opened += 1
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def __call__(self, tasks):
+        # Unwrapped: scikit-learn's delayed warns when called outside its
+        # Parallel.
+        return [
+            getattr(function, "function", function)(*args, **kwargs)
+            for function, args, kwargs in tasks
+        ]
+
+
+def _search_opening_pools(monkeypatch, cut_over, n_jobs):
+    from sklearn_esmem import EvolutionarySplitMergeMixture
+    from sklearn_esmem.datasets import make_grid_mixture
+
+    monkeypatch.setattr(_evolution, "Parallel", _CountingParallel)
+    monkeypatch.setattr(_evolution, "_POOL_MIN_SECONDS", cut_over)
+    _CountingParallel.opened = 0
+    X, _ = make_grid_mixture(grid_size=2, n_per_component=40, random_state=0)
+    est = EvolutionarySplitMergeMixture(
+        population_size=4, max_generations=3, n_jobs=n_jobs, random_state=0
+    ).fit(X)
+    return _CountingParallel.opened, est
+
+
+def test_small_generations_stay_in_process(monkeypatch):
+    opened, _ = _search_opening_pools(monkeypatch, np.inf, n_jobs=2)
+    assert opened == 0
+
+
+def test_slow_generations_go_to_the_pool_with_the_same_result(monkeypatch):
+    opened, pooled = _search_opening_pools(monkeypatch, 0.0, n_jobs=2)
+    assert opened == 1
+    _, in_process = _search_opening_pools(monkeypatch, np.inf, n_jobs=2)
+    assert_allclose(pooled.means_, in_process.means_, rtol=0, atol=0)
+
+
+def test_one_job_never_opens_a_pool(monkeypatch):
+    opened, _ = _search_opening_pools(monkeypatch, 0.0, n_jobs=None)
+    assert opened == 0

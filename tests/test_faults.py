@@ -74,7 +74,7 @@ def test_a_failed_fit_keeps_the_earlier_fitted_state(X):
     assert_array_equal(est.labels_, labels)
 
 
-def test_a_dying_worker_gives_a_clear_error_not_a_hang(X):
+def test_a_dying_worker_gives_a_clear_error_not_a_hang(X, always_pooled):
     from joblib.externals.loky.process_executor import TerminatedWorkerError
 
     est = EvolutionarySplitMergeMixture(

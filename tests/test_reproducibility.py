@@ -45,14 +45,14 @@ def references(X):
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
 @pytest.mark.parametrize("backend", ["loky", "threading"])
-def test_n_jobs_and_joblib_backend(X, references, estimator, backend):
+def test_n_jobs_and_joblib_backend(X, references, estimator, backend, always_pooled):
     with parallel_config(backend=backend):
         est = clone(estimator).set_params(n_jobs=2).fit(X)
     assert_same_model(references[type(est).__name__], est)
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
-def test_dask_backend_with_worker_processes(X, references, estimator):
+def test_dask_backend_with_worker_processes(X, references, estimator, always_pooled):
     distributed = pytest.importorskip("distributed")
     with (
         distributed.LocalCluster(
