@@ -117,8 +117,9 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
         EM iterations of the final polish of the best mixture.
 
     n_jobs : int, default=None
-        Number of jobs refining the population, through joblib. The result
-        does not depend on it.
+        Number of jobs refining the population, through joblib. Generations
+        run in this process until one takes more than 0.05 s, too little to
+        pay for a pool. The result does not depend on it.
 
     random_state : int, RandomState instance or None, default=None
         Controls every random choice of the search.
