@@ -32,10 +32,10 @@ _SEED_BOUND = np.iinfo(np.int32).max
 
 # In-process time of a generation above which the next ones go to the joblib
 # pool. Measured on 2 cores (benchmarks/bench_n_jobs.py): a loky pool costs
-# about 10 ms per generation of 10 tasks in dispatch alone, and each of two
-# busy workers computes about 22 % slower than one process alone; pooled
-# generations of about 20 ms (3-components) took 12 % longer than in-process
-# ones, those of 30 ms and more were as fast or faster.
+# about 10 ms per generation of 10 tasks in dispatch alone, and the tasks ran
+# about 25 % slower in two busy workers than in-process; pooled generations
+# of about 20 ms (3-components) took 12 to 22 % longer than in-process ones,
+# those of 30 ms and more were as fast or faster.
 _POOL_MIN_SECONDS = 0.05
 
 
