@@ -14,6 +14,7 @@ import numpy as np
 
 from ._kernels import (
     data_centre,
+    full_matrices,
     gaussian_parameters,
     log_prob_kernel,
     row_chunks,
@@ -124,17 +125,10 @@ class EMResult(NamedTuple):
 
 
 def to_full_covariances(covariances, covariance_type, n_components, n_features):
-    """Expand covariances in scikit-learn's layout to a (k, M, M) array."""
-    if covariance_type == "full":
-        return covariances.copy()
-    if covariance_type == "tied":
-        return np.repeat(covariances[np.newaxis], n_components, axis=0)
-    if covariance_type == "diag":
-        full = np.zeros((n_components, n_features, n_features))
-        idx = np.arange(n_features)
-        full[:, idx, idx] = covariances
-        return full
-    return covariances[:, np.newaxis, np.newaxis] * np.eye(n_features)
+    """Expand covariances in scikit-learn's layout to a new (k, M, M) array."""
+    return np.array(
+        full_matrices(covariances, covariance_type, n_components, n_features)
+    )
 
 
 def from_full_covariances(full_covariances, covariance_type, weights):

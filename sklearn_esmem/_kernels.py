@@ -47,6 +47,7 @@ __all__ = [
     "EXPANSION_LIMIT",
     "LOG_PROB_EXPANSION_LIMIT",
     "data_centre",
+    "full_matrices",
     "gaussian_parameters",
     "log_gaussian_prob",
     "log_prob_kernel",
@@ -137,19 +138,23 @@ def _expand_moments(n_features, n_components):
 # --------------------------------------------------------------------------
 
 
-def _full_factors(precisions_cholesky, covariance_type, n_components, n_features):
-    """Precision Cholesky factors as a (k, M, M) array, for any covariance type."""
-    chol = np.asarray(precisions_cholesky, dtype=np.float64)
+def full_matrices(matrices, covariance_type, n_components, n_features):
+    """Covariances or precision factors in scikit-learn's layout as (k, M, M).
+
+    ``full`` comes back as given and ``tied`` as a read-only broadcast view;
+    copy the result to modify it.
+    """
+    matrices = np.asarray(matrices, dtype=np.float64)
     if covariance_type == "full":
-        return chol
+        return matrices
     if covariance_type == "tied":
-        return np.broadcast_to(chol, (n_components, n_features, n_features))
+        return np.broadcast_to(matrices, (n_components, n_features, n_features))
     if covariance_type == "diag":
-        factors = np.zeros((n_components, n_features, n_features))
+        full = np.zeros((n_components, n_features, n_features))
         idx = np.arange(n_features)
-        factors[:, idx, idx] = chol
-        return factors
-    return chol[:, np.newaxis, np.newaxis] * np.eye(n_features)
+        full[:, idx, idx] = matrices
+        return full
+    return matrices[:, np.newaxis, np.newaxis] * np.eye(n_features)
 
 
 def _log_det(precisions_cholesky, covariance_type, n_features):
@@ -384,7 +389,7 @@ class _LogProb:
         )
 
     def _difference(self, components):
-        factors = _full_factors(
+        factors = full_matrices(
             self.precisions_cholesky, self.covariance_type, *self.means.shape
         )
         return _DifferenceLogProb(

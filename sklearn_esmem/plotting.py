@@ -14,6 +14,8 @@ from scipy.stats import chi2, norm
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_array, column_or_1d
 
+from ._kernels import full_matrices
+
 __all__ = ["plot_history", "plot_mixture"]
 
 _MISSING_MATPLOTLIB = (
@@ -52,22 +54,6 @@ def _component_colors(n_components):
     from matplotlib import colormaps
 
     return colormaps["tab10"](np.arange(n_components) % 10)
-
-
-def _projected_covariances(covariances, covariance_type, n_components, features):
-    """The (k, d, d) covariances of the marginal on ``features`` (d = 1 or 2)."""
-    covariances = np.asarray(covariances, dtype=float)
-    idx = np.asarray(features)
-    if covariance_type == "full":
-        return covariances[:, idx[:, None], idx]
-    if covariance_type == "tied":
-        block = covariances[idx[:, None], idx]
-        return np.broadcast_to(block, (n_components, *block.shape))
-    if covariance_type == "diag":
-        return np.stack([np.diag(variances[idx]) for variances in covariances])
-    if covariance_type == "spherical":
-        return covariances[:, None, None] * np.eye(len(idx))
-    raise ValueError(f"Unknown covariance_type {covariance_type!r}.")
 
 
 def _ellipse_geometry(covariance, quantile):
@@ -250,9 +236,11 @@ def plot_mixture(
             )
     elif labels is not None:
         raise ValueError("labels colour the samples of X: pass X too.")
-    covariances = _projected_covariances(
-        estimator.covariances_, estimator.covariance_type, n_components, features
-    )
+    # The (k, d, d) covariances of the marginal on ``features`` (d = 1 or 2).
+    idx = np.asarray(features)
+    covariances = full_matrices(
+        estimator.covariances_, estimator.covariance_type, n_components, n_features
+    )[:, idx[:, np.newaxis], idx]
     ax = _new_axes(ax)
     names = _feature_names(estimator, n_features)
     if len(features) == 1:
