@@ -15,10 +15,13 @@ process, never more than 10 % slower where it is not.
 
 ``--contention`` measures instead how much two single-threaded processes
 running a generation's tasks at once slow each other down: the ceiling of
-any 2-worker speed-up on this machine.
+any 2-worker speed-up on this machine. ``--overhead`` measures where a
+pooled generation's time goes: the tasks' own time in-process and inside the
+loky workers, the wall time, and the dispatch of as many empty tasks, with
+``batch_size`` 1 and 5.
 
 Run: ``python benchmarks/bench_n_jobs.py [--repeats 3] [--backend loky]``
-or ``python benchmarks/bench_n_jobs.py --contention``
+or ``python benchmarks/bench_n_jobs.py --contention`` or ``--overhead``
 """
 
 import argparse
@@ -65,13 +68,10 @@ def _fit(X, params, n_jobs, cut_over):
         _evolution._POOL_MIN_SECONDS = saved
 
 
-def _generation_in_process(seed_and_start):
-    """Median time of one generation's tasks run here, after ``start``."""
-    from threadpoolctl import threadpool_limits
-
+def _generation():
+    """A generation's task arguments: 49Gauss and a population 5 generations in."""
     from sklearn_esmem import criteria
 
-    _, start = seed_and_start
     X = load_paper_dataset("49Gauss", 0)[0]
     est = EvolutionarySplitMergeMixture(random_state=0, max_generations=5).fit(X)
     settings = _evolution.SearchSettings(
@@ -86,16 +86,74 @@ def _generation_in_process(seed_and_start):
         5,
         "focused",
     )
+    return [
+        (X, individual, settings, seed, len(X))
+        for seed, individual in enumerate(est.population_)
+    ]
+
+
+def _timed_task(*arguments):
+    """Run one generation task; return its own time, as the worker sees it."""
+    tick = time.perf_counter()
+    _evolution.generation_task(*arguments)
+    return time.perf_counter() - tick
+
+
+def _generation_in_process(seed_and_start):
+    """Median time of one generation's tasks run here, after ``start``."""
+    from threadpoolctl import threadpool_limits
+
+    _, start = seed_and_start
+    tasks = _generation()
     while time.time() < start:  # both processes compute at the same time
         time.sleep(0.01)
     times = []
     with threadpool_limits(1):
         for _ in range(8):
-            tick = time.perf_counter()
-            for seed, individual in enumerate(est.population_):
-                _evolution.generation_task(X, individual, settings, seed, len(X))
-            times.append(time.perf_counter() - tick)
+            times.append(sum(_timed_task(*task) for task in tasks))
     return statistics.median(times)
+
+
+def overhead(repeats=7):
+    """Where a pooled generation's time goes, against the same one in-process."""
+    from joblib import Parallel, delayed
+    from threadpoolctl import threadpool_limits
+
+    tasks = _generation()
+    with threadpool_limits(1):
+        in_process = [sum(_timed_task(*task) for task in tasks) for _ in range(repeats)]
+    rows = [("in-process: task time per generation", statistics.median(in_process))]
+    for batch_size in (1, 5):
+        with Parallel(n_jobs=2, batch_size=batch_size) as parallel:
+            parallel(delayed(time.sleep)(0.0) for _ in tasks)  # start the workers
+            walls, task_times, empty = [], [], []
+            for _ in range(repeats):
+                tick = time.perf_counter()
+                task_times.append(
+                    sum(parallel(delayed(_timed_task)(*t) for t in tasks))
+                )
+                walls.append(time.perf_counter() - tick)
+                tick = time.perf_counter()
+                parallel(delayed(time.sleep)(0.0) for _ in tasks)
+                empty.append(time.perf_counter() - tick)
+        rows += [
+            (
+                f"pool, batch_size={batch_size}: wall per generation",
+                statistics.median(walls),
+            ),
+            (
+                f"pool, batch_size={batch_size}: task time in the workers",
+                statistics.median(task_times),
+            ),
+            (
+                f"pool, batch_size={batch_size}: {len(tasks)} empty tasks",
+                statistics.median(empty),
+            ),
+        ]
+    print("| one generation of 49Gauss (10 tasks), median of 7 | s |")
+    print("|---|---|")
+    for label, seconds in rows:
+        print(f"| {label} | {seconds:.3f} |")
 
 
 def contention():
@@ -124,9 +182,17 @@ def main(argv=None):
         action="store_true",
         help="only measure how much two processes slow each other down",
     )
+    parser.add_argument(
+        "--overhead",
+        action="store_true",
+        help="only measure where a pooled generation's time goes",
+    )
     args = parser.parse_args(argv)
     if args.contention:
         contention()
+        return
+    if args.overhead:
+        overhead()
         return
     cut_over = _evolution._POOL_MIN_SECONDS
     configurations = {

@@ -7,8 +7,10 @@ not affect the next) and its table is printed and written to
 1. ``bench_em_iteration.py``: one EM iteration against scikit-learn's, with the floor;
 2. ``bench_search_time.py``: time to reach the best BIC of scikit-learn's loop over k;
 3. ``bench_memory.py``: peak memory against N;
-4. ``bench_n_jobs.py``: n_jobs=2 against n_jobs=1, and ``--contention``;
-5. ``kernel_accuracy.py``: the kernels' errors against exact answers.
+4. ``bench_n_jobs.py``: n_jobs=2 against n_jobs=1, ``--contention`` and
+   ``--overhead``;
+5. ``bench_mutation_policies.py``: the focused and the paper mutation;
+6. ``kernel_accuracy.py``: the kernels' errors against exact answers.
 
 Run: ``python benchmarks/run_all.py`` (about 20 minutes) or
 ``python benchmarks/run_all.py --quick`` (a few minutes: N <= 1e4, one seed,
@@ -22,6 +24,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# Options that make a script measure something else: part of the file name.
+MODES = ("--contention", "--overhead")
 
 
 def _runs(quick):
@@ -31,6 +35,8 @@ def _runs(quick):
         ("bench_memory", ["--n", "10000", "100000"] if quick else []),
         ("bench_n_jobs", ["--repeats", "1"] if quick else []),
         ("bench_n_jobs", ["--contention"]),
+        ("bench_n_jobs", ["--overhead"]),
+        ("bench_mutation_policies", []),
         ("kernel_accuracy", []),
     ]
 
@@ -53,7 +59,8 @@ def main(argv=None):
         if result.returncode != 0:
             print(result.stderr, file=sys.stderr)
             return result.returncode
-        suffix = "_contention" if "--contention" in options else ""
+        modes = [option[2:] for option in options if option in MODES]
+        suffix = "".join(f"_{mode}" for mode in modes)
         path = (
             args.output / f"{script}{suffix}_{date}{'_quick' if args.quick else ''}.md"
         )

@@ -31,11 +31,11 @@ from ._mutation import PAPER, choose_operator, feasible_operator, mutate
 _SEED_BOUND = np.iinfo(np.int32).max
 
 # In-process time of a generation above which the next ones go to the joblib
-# pool. Measured on 2 cores (benchmarks/bench_n_jobs.py): a loky pool costs
-# about 10 ms per generation of 10 tasks in dispatch alone, and the tasks ran
-# about 25 % slower in two busy workers than in-process; pooled generations
-# of about 20 ms (3-components) took 12 to 22 % longer than in-process ones,
-# those of 30 ms and more were as fast or faster.
+# pool. Measured on 2 cores (benchmarks/bench_n_jobs.py and its --overhead):
+# a loky pool costs about 10 ms per generation of 10 tasks in dispatch alone,
+# and the tasks ran 35 to 55 % slower in two busy workers than in-process;
+# pooled generations of about 20 ms (3-components) took 14 to 35 % longer
+# than in-process ones, those of 30 ms and more were as fast or faster.
 _POOL_MIN_SECONDS = 0.05
 
 
@@ -328,7 +328,13 @@ def evolve(
                 # _POOL_MIN_SECONDS); the result is the same either way, as
                 # every task draws from its own seed.
                 if pool_allowed and time.perf_counter() - tick >= _POOL_MIN_SECONDS:
-                    parallel = stack.enter_context(Parallel(n_jobs=n_jobs))
+                    # One batch of tasks per worker: a pooled generation of
+                    # 49Gauss took 0.144 s instead of 0.164 s with batches
+                    # of one (bench_n_jobs.py --overhead).
+                    batch = -(-len(population) // effective_n_jobs(n_jobs))
+                    parallel = stack.enter_context(
+                        Parallel(n_jobs=n_jobs, batch_size=batch)
+                    )
             else:
                 results = parallel(
                     delayed(generation_task)(*task) for task in arguments

@@ -88,12 +88,15 @@ class _CountingParallel:
     """Stands in for joblib's Parallel, counting the pools opened."""
 
     opened = 0
+    batch_size = None
 
-    def __init__(self, n_jobs=None):
+    def __init__(self, n_jobs=None, batch_size="auto"):
         self.n_jobs = n_jobs
+        self.batch_size = batch_size
 
     def __enter__(self):
         type(self).opened += 1
+        type(self).batch_size = self.batch_size
         return self
 
     def __exit__(self, *exc_info):
@@ -130,6 +133,7 @@ def test_small_generations_stay_in_process(monkeypatch):
 def test_slow_generations_go_to_the_pool_with_the_same_result(monkeypatch):
     opened, pooled = _search_opening_pools(monkeypatch, 0.0, n_jobs=2)
     assert opened == 1
+    assert _CountingParallel.batch_size == 2  # one batch per worker: 4 / 2
     _, in_process = _search_opening_pools(monkeypatch, np.inf, n_jobs=2)
     assert_allclose(pooled.means_, in_process.means_, rtol=0, atol=0)
 
