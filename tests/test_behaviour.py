@@ -51,8 +51,9 @@ def test_overlapping_grid_k_and_mdl():
 @pytest.mark.parametrize("seed", range(4))
 def test_default_search_finds_the_25_components_of_a_5x5_grid(seed):
     # At k = 25 the paper's mutation (about k/2 operations, over all pairs)
-    # stalled 80 to 170 BIC units above the loop's best on these seeds, at
-    # k = 24 to 30; one operation among the best candidates finds k = 25.
+    # stopped 92 to 172 BIC units above the focused search on these seeds,
+    # at k = 24 to 30 (benchmarks/bench_mutation_policies.py); one operation
+    # among the best candidates finds k = 25.
     X, _ = make_grid_mixture(
         grid_size=5, std=0.15, n_per_component=60, random_state=seed
     )
