@@ -451,6 +451,21 @@ def test_split_none_from_operator_leaves_model_unchanged():
         assert_array_equal(child.means, parameters.means)
 
 
+def _merge_children(X, parameters, estep, scores, n, **options):
+    """The children of ``n`` merge mutations with fixed pair scores, seeds 0..n-1."""
+    for seed in range(n):
+        child, _ = merge_mutation(
+            X,
+            parameters,
+            estep,
+            _FixedMergeMeasure(scores),
+            1,
+            np.random.RandomState(seed),
+            **options,
+        )
+        yield child
+
+
 def test_merge_roulette_follows_ranks():
     X = _data(15)
     parameters, estep = _mixture(X, 3, "full", seed=16)
@@ -461,15 +476,7 @@ def test_merge_roulette_follows_ranks():
     scores[1, 2] = scores[2, 1] = 0.5  # rank 2
     chosen = Counter()
     n = 600
-    for seed in range(n):
-        child, _ = merge_mutation(
-            X,
-            parameters,
-            estep,
-            _FixedMergeMeasure(scores),
-            1,
-            np.random.RandomState(seed),
-        )
+    for child in _merge_children(X, parameters, estep, scores, n):
         assert child.n_components == 2  # z ~ U{1..floor(3/2)} = 1
         for i, j, other in [(0, 1, 2), (0, 2, 1), (1, 2, 0)]:
             merged = moment_preserving_merge(w[[i, j]], mu[[i, j]], cov[[i, j]])
@@ -548,16 +555,7 @@ def test_focused_merge_merges_one_of_the_best_pairs():
         scores[i, j] = scores[j, i] = value
     chosen = Counter()
     n = 400
-    for seed in range(n):
-        child, _ = merge_mutation(
-            X,
-            parameters,
-            estep,
-            _FixedMergeMeasure(scores),
-            1,
-            np.random.RandomState(seed),
-            mutation=FOCUSED,
-        )
+    for child in _merge_children(X, parameters, estep, scores, n, mutation=FOCUSED):
         assert child.n_components == 3  # one merge, never two disjoint ones
         for i, j in [(1, 3), (0, 2)]:
             merged = moment_preserving_merge(w[[i, j]], mu[[i, j]], cov[[i, j]])
