@@ -389,21 +389,34 @@ class _RecordingSplit:
         )
 
 
+def _split_children(X, parameters, estep, measure, max_components, n, **options):
+    """``(child, components split)`` of ``n`` split mutations, seeds 0..n-1."""
+    for seed in range(n):
+        operator = _RecordingSplit()
+        operator.means = parameters.means
+        child, _ = split_mutation(
+            X,
+            parameters,
+            estep,
+            measure,
+            operator,
+            max_components,
+            np.random.RandomState(seed),
+            **options,
+        )
+        yield child, operator.calls
+
+
 def test_split_roulette_follows_ranks():
     X = _data(9)
     parameters, estep = _mixture(X, 3, "full", seed=10)
     measure = _FixedSplitMeasure([10.0, -1.0, 5.0])  # ranks 3, 1, 2
     first = Counter()
     n = 600
-    for seed in range(n):
-        operator = _RecordingSplit()
-        operator.means = parameters.means
-        child, _ = split_mutation(
-            X, parameters, estep, measure, operator, 4, np.random.RandomState(seed)
-        )
+    for child, calls in _split_children(X, parameters, estep, measure, 4, n):
         assert child.n_components == 4  # one split only: k_max = k + 1
-        assert len(operator.calls) == 1
-        first[operator.calls[0]] += 1
+        assert len(calls) == 1
+        first[calls[0]] += 1
     assert_allclose(
         [first[0] / n, first[1] / n, first[2] / n], [3 / 6, 1 / 6, 2 / 6], atol=0.06
     )
@@ -414,15 +427,10 @@ def test_split_count_is_uniform_in_one_to_k():
     parameters, estep = _mixture(X, 4, "full", seed=12)
     measure = _FixedSplitMeasure([1.0, 2.0, 3.0, 4.0])
     counts = Counter()
-    for seed in range(200):
-        operator = _RecordingSplit()
-        operator.means = parameters.means
-        child, _ = split_mutation(
-            X, parameters, estep, measure, operator, 100, np.random.RandomState(seed)
-        )
+    for child, calls in _split_children(X, parameters, estep, measure, 100, 200):
         n_splits = child.n_components - 4
-        assert len(operator.calls) == n_splits
-        assert len(set(operator.calls)) == n_splits  # distinct components
+        assert len(calls) == n_splits
+        assert len(set(calls)) == n_splits  # distinct components
         counts[n_splits] += 1
     assert set(counts) == {1, 2, 3, 4}
     assert min(counts.values()) > 25  # about 50 each
@@ -516,22 +524,11 @@ def test_focused_split_splits_one_of_the_best_sqrt_k():
     measure = _FixedSplitMeasure([1.0, 5.0, 0.0, 4.0, 9.0, 2.0])
     first = Counter()
     n = 600
-    for seed in range(n):
-        operator = _RecordingSplit()
-        operator.means = parameters.means
-        child, _ = split_mutation(
-            X,
-            parameters,
-            estep,
-            measure,
-            operator,
-            100,
-            np.random.RandomState(seed),
-            mutation=FOCUSED,
-        )
+    children = _split_children(X, parameters, estep, measure, 100, n, mutation=FOCUSED)
+    for child, calls in children:
         assert child.n_components == 7
-        assert len(operator.calls) == 1
-        first[operator.calls[0]] += 1
+        assert len(calls) == 1
+        first[calls[0]] += 1
     assert set(first) == {1, 3, 4}
     assert_allclose(
         [first[4] / n, first[1] / n, first[3] / n], [3 / 6, 2 / 6, 1 / 6], atol=0.06
