@@ -24,6 +24,7 @@ from joblib import effective_n_jobs
 from sklearn.cluster import KMeans
 from sklearn.utils.parallel import Parallel, delayed
 
+from ._allocator import keep_freed_memory
 from ._em import make_parameters, n_parameters, run_em
 from ._kernels import gaussian_parameters
 from ._mutation import PAPER, choose_operator, feasible_operator, mutate
@@ -31,11 +32,11 @@ from ._mutation import PAPER, choose_operator, feasible_operator, mutate
 _SEED_BOUND = np.iinfo(np.int32).max
 
 # In-process time of a generation above which the next ones go to the joblib
-# pool. Measured on 2 cores (benchmarks/bench_n_jobs.py and its --overhead):
-# a loky pool costs about 10 ms per generation of 10 tasks in dispatch alone,
-# and the tasks ran 35 to 55 % slower in two busy workers than in-process;
-# pooled generations of about 20 ms (3-components) took 14 to 35 % longer
-# than in-process ones, those of 30 ms and more were as fast or faster.
+# pool. Measured on 2 cores (benchmarks/bench_n_jobs.py): a loky pool costs
+# about 10 ms per generation in dispatch alone, so generations of a few ms
+# would run slower pooled; once workers keep their freed memory
+# (._allocator), pooled generations of about 30 ms (3-components) ran as fast
+# as in-process ones, and longer ones faster.
 _POOL_MIN_SECONDS = 0.05
 
 
@@ -242,6 +243,35 @@ def generation_task(X, individual, settings, seed, n_samples, sample_weight=None
     )
 
 
+def pooled_generation_task(*task):
+    """:func:`generation_task` as a pool worker runs it.
+
+    A worker process first keeps its freed memory for the next tasks
+    (:mod:`._allocator`); the result is the same.
+    """
+    keep_freed_memory()
+    return generation_task(*task)
+
+
+def _run_pooled(parallel, arguments, population):
+    """Run a generation's tasks in the pool, largest individuals first.
+
+    A task's time grows with its individual's number of components; started
+    largest first, the last task to finish is a small one, and the workers
+    end together. The results come back in the order of ``arguments``.
+    """
+    order = sorted(
+        range(len(arguments)), key=lambda index: -population[index].n_components
+    )
+    pooled = parallel(
+        delayed(pooled_generation_task)(*arguments[index]) for index in order
+    )
+    results = [None] * len(arguments)
+    for index, result in zip(order, pooled, strict=True):
+        results[index] = result
+    return results
+
+
 def initial_components(min_components, max_components, population_size):
     """k linearly spaced over [max(min_components, 2), max_components]."""
     low = min(max(min_components, 2), max_components)
@@ -328,17 +358,15 @@ def evolve(
                 # _POOL_MIN_SECONDS); the result is the same either way, as
                 # every task draws from its own seed.
                 if pool_allowed and time.perf_counter() - tick >= _POOL_MIN_SECONDS:
-                    # One batch of tasks per worker: a pooled generation of
-                    # 49Gauss took 0.144 s instead of 0.164 s with batches
-                    # of one (bench_n_jobs.py --overhead).
-                    batch = -(-len(population) // effective_n_jobs(n_jobs))
+                    # One task per dispatch, so that a worker done early takes
+                    # the next: generations' tasks differ by up to 2x in time,
+                    # and batches of one per worker left one worker idle
+                    # (bench_n_jobs.py; 1.5 against 1.4 on 49Gauss).
                     parallel = stack.enter_context(
-                        Parallel(n_jobs=n_jobs, batch_size=batch)
+                        Parallel(n_jobs=n_jobs, batch_size=1)
                     )
             else:
-                results = parallel(
-                    delayed(generation_task)(*task) for task in arguments
-                )
+                results = _run_pooled(parallel, arguments, population)
             parents = [result.parent for result in results]
             children = [result.child for result in results]
             n_em_iter_total += sum(result.n_em_iter for result in results)

@@ -103,6 +103,9 @@ class _CountingParallel:
         return False
 
     def __call__(self, tasks):
+        tasks = list(tasks)
+        # The individuals' sizes, in the order of dispatch.
+        type(self).dispatched.append([args[1].n_components for _, args, _ in tasks])
         # Unwrapped: scikit-learn's delayed warns when called outside its
         # Parallel.
         return [
@@ -118,6 +121,7 @@ def _search_opening_pools(monkeypatch, cut_over, n_jobs):
     monkeypatch.setattr(_evolution, "Parallel", _CountingParallel)
     monkeypatch.setattr(_evolution, "_POOL_MIN_SECONDS", cut_over)
     _CountingParallel.opened = 0
+    _CountingParallel.dispatched = []
     X, _ = make_grid_mixture(grid_size=2, n_per_component=40, random_state=0)
     est = EvolutionarySplitMergeMixture(
         population_size=4, max_generations=3, n_jobs=n_jobs, random_state=0
@@ -133,7 +137,12 @@ def test_small_generations_stay_in_process(monkeypatch):
 def test_slow_generations_go_to_the_pool_with_the_same_result(monkeypatch):
     opened, pooled = _search_opening_pools(monkeypatch, 0.0, n_jobs=2)
     assert opened == 1
-    assert _CountingParallel.batch_size == 2  # one batch per worker: 4 / 2
+    assert _CountingParallel.batch_size == 1  # a free worker takes the next task
+    # Largest individuals first, so that the workers end together.
+    assert _CountingParallel.dispatched
+    for sizes in _CountingParallel.dispatched:
+        assert sizes == sorted(sizes, reverse=True)
+    assert any(len(set(sizes)) > 1 for sizes in _CountingParallel.dispatched)
     _, in_process = _search_opening_pools(monkeypatch, np.inf, n_jobs=2)
     assert_allclose(pooled.means_, in_process.means_, rtol=0, atol=0)
 
