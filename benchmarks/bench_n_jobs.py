@@ -16,15 +16,16 @@ process, never more than 10 % slower where it is not.
 ``--contention`` measures instead how much two single-threaded processes
 running a generation's tasks at once slow each other down: the ceiling of
 any 2-worker speed-up on this machine. ``--overhead`` measures where a
-pooled generation's time goes: the tasks' own time in-process and inside the
-loky workers, the wall time, and the dispatch of as many empty tasks, with
-``batch_size`` 1 and 5.
+pooled generation's time goes: the tasks' CPU time and minor page faults
+in-process and inside the loky workers, before and after the workers keep
+their freed memory, the wall time, and the dispatch of as many empty tasks.
 
 Run: ``python benchmarks/bench_n_jobs.py [--repeats 3] [--backend loky]``
 or ``python benchmarks/bench_n_jobs.py --contention`` or ``--overhead``
 """
 
 import argparse
+import resource
 import statistics
 import time
 
@@ -99,6 +100,18 @@ def _timed_task(*arguments):
     return time.perf_counter() - tick
 
 
+def _measured_task(function, *arguments):
+    """Run one task; return the CPU seconds and minor page faults it cost.
+
+    ``RUSAGE_THREAD`` is Linux's.
+    """
+    before = resource.getrusage(resource.RUSAGE_THREAD)
+    function(*arguments)
+    after = resource.getrusage(resource.RUSAGE_THREAD)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return cpu, after.ru_minflt - before.ru_minflt
+
+
 def _generation_in_process(seed_and_start):
     """Median time of one generation's tasks run here, after ``start``."""
     from threadpoolctl import threadpool_limits
@@ -115,45 +128,65 @@ def _generation_in_process(seed_and_start):
 
 
 def overhead(repeats=7):
-    """Where a pooled generation's time goes, against the same one in-process."""
+    """Where a pooled generation's time goes, against the same one in-process.
+
+    The pool runs :func:`_evolution.generation_task` first, in workers as
+    loky starts them, then :func:`_evolution.pooled_generation_task`, which
+    first makes the worker keep its freed memory (``_allocator``); a worker
+    keeps that setting, so the order matters. Run in a fresh process.
+    """
     from joblib import Parallel, delayed
     from threadpoolctl import threadpool_limits
 
     tasks = _generation()
+
+    def sums(measured):
+        return [sum(column) for column in zip(*measured, strict=True)]
+
     with threadpool_limits(1):
-        in_process = [sum(_timed_task(*task) for task in tasks) for _ in range(repeats)]
-    rows = [("in-process: task time per generation", statistics.median(in_process))]
-    for batch_size in (1, 5):
-        with Parallel(n_jobs=2, batch_size=batch_size) as parallel:
-            parallel(delayed(time.sleep)(0.0) for _ in tasks)  # start the workers
-            walls, task_times, empty = [], [], []
+        in_process = [
+            sums([_measured_task(_evolution.generation_task, *t) for t in tasks])
+            for _ in range(repeats)
+        ]
+    rows = [
+        ("in-process", None, *map(statistics.median, zip(*in_process, strict=True)))
+    ]
+    with Parallel(n_jobs=2, batch_size=1) as parallel:
+        parallel(delayed(time.sleep)(0.0) for _ in tasks)  # start the workers
+        empty = []
+        for label, function in (
+            ("pool, workers as started", _evolution.generation_task),
+            ("pool, workers keeping freed memory", _evolution.pooled_generation_task),
+        ):
+            walls, measured = [], []
             for _ in range(repeats):
                 tick = time.perf_counter()
-                task_times.append(
-                    sum(parallel(delayed(_timed_task)(*t) for t in tasks))
+                measured.append(
+                    sums(parallel(delayed(_measured_task)(function, *t) for t in tasks))
                 )
                 walls.append(time.perf_counter() - tick)
                 tick = time.perf_counter()
                 parallel(delayed(time.sleep)(0.0) for _ in tasks)
                 empty.append(time.perf_counter() - tick)
-        rows += [
-            (
-                f"pool, batch_size={batch_size}: wall per generation",
-                statistics.median(walls),
-            ),
-            (
-                f"pool, batch_size={batch_size}: task time in the workers",
-                statistics.median(task_times),
-            ),
-            (
-                f"pool, batch_size={batch_size}: {len(tasks)} empty tasks",
-                statistics.median(empty),
-            ),
-        ]
-    print("| one generation of 49Gauss (10 tasks), median of 7 | s |")
-    print("|---|---|")
-    for label, seconds in rows:
-        print(f"| {label} | {seconds:.3f} |")
+            rows.append(
+                (
+                    label,
+                    statistics.median(walls),
+                    *map(statistics.median, zip(*measured, strict=True)),
+                )
+            )
+    print(
+        f"| one generation of 49Gauss ({len(tasks)} tasks, batch_size=1), "
+        f"median of {repeats} | wall s | task CPU s | minor page faults |"
+    )
+    print("|---|---|---|---|")
+    for label, wall, cpu, faults in rows:
+        wall = "" if wall is None else f"{wall:.3f}"
+        print(f"| {label} | {wall} | {cpu:.3f} | {faults:.0f} |")
+    print(
+        f"\n{len(tasks)} empty tasks through the same pool: "
+        f"{statistics.median(empty):.3f} s per generation"
+    )
 
 
 def contention():
