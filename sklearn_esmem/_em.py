@@ -318,7 +318,7 @@ def _result_arrays(out, n_components, n_samples):
     )
 
 
-def e_step(X, parameters, out=None):
+def e_step(X, parameters, out=None, centre=None):
     """Compute the component log-densities, log-responsibilities and ln p(x).
 
     Rows go through the batched kernels of :mod:`._kernels` in chunks, so the
@@ -328,13 +328,14 @@ def e_step(X, parameters, out=None):
     is overwritten with the new one if its shape fits: fresh (N, K) arrays
     cost page faults of about 2.5 ns per value on this VM, more than the
     arithmetic on them. Only :func:`run_em` passes it, for the E-steps it
-    made itself.
+    made itself. ``centre``, ``data_centre(X)`` if the caller has it, saves
+    computing it again (run_em computes it once for all its steps).
     """
     kernel = log_prob_kernel(
         parameters.means,
         parameters.precisions_cholesky,
         parameters.covariance_type,
-        data_centre(X),
+        data_centre(X) if centre is None else centre,
     )
     n_samples, n_components = X.shape[0], parameters.n_components
     # The kernel computes (k, rows) blocks, so that the reductions over
@@ -392,8 +393,10 @@ def e_step(X, parameters, out=None):
     return EStep(log_prob.T, log_resp.T, log_prob_norm, resp.T)
 
 
-def m_step(X, resp, covariance_type, reg_covar, sample_weight=None):
+def m_step(X, resp, covariance_type, reg_covar, sample_weight=None, centre=None):
     """Estimate parameters from responsibilities, weighting samples if given.
+
+    ``centre`` is ``data_centre(X)`` if the caller has it.
 
     Returns
     -------
@@ -406,7 +409,9 @@ def m_step(X, resp, covariance_type, reg_covar, sample_weight=None):
     # by its row sum of resp, i.e. by its sample weight: sum_i w_i x_i x_i' -
     # sum_j n_j mu_j mu_j' (scikit-learn's tied estimator uses the unweighted
     # X.T @ X, right only when each row of resp sums to 1).
-    nk, means, covariances = gaussian_parameters(X, resp, reg_covar, covariance_type)
+    nk, means, covariances = gaussian_parameters(
+        X, resp, reg_covar, covariance_type, centre=centre
+    )
     return make_parameters(nk, means, covariances, covariance_type, reg_covar)
 
 
@@ -477,8 +482,10 @@ def run_em(
     # E-steps made here, and only those, are overwritten by the next one: the
     # caller may hold the one it passed.
     owned = e_step_result is None
+    # One centre for every step: the data do not change between them.
+    centre = data_centre(X)
     if owned:
-        e_step_result = e_step(X, parameters)
+        e_step_result = e_step(X, parameters, centre=centre)
     total_weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
     current = log_likelihood(e_step_result, sample_weight) / total_weight
     converged = False
@@ -492,7 +499,12 @@ def run_em(
             break
         n_iter += 1
         parameters, repaired = m_step(
-            X, e_step_result.resp, parameters.covariance_type, reg_covar, sample_weight
+            X,
+            e_step_result.resp,
+            parameters.covariance_type,
+            reg_covar,
+            sample_weight,
+            centre=centre,
         )
         n_repaired += repaired
         keep = parameters.weights >= min_weight
@@ -502,7 +514,9 @@ def run_em(
         if not keep.all():
             parameters = drop_components(parameters, keep, reg_covar)
             n_repaired += 1
-        e_step_result = e_step(X, parameters, out=e_step_result if owned else None)
+        e_step_result = e_step(
+            X, parameters, out=e_step_result if owned else None, centre=centre
+        )
         owned = True
         previous = current
         current = log_likelihood(e_step_result, sample_weight) / total_weight

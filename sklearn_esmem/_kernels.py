@@ -552,7 +552,7 @@ def _add_to_diagonal(covariances, value):
 
 
 def gaussian_parameters(
-    X, resp, reg_covar, covariance_type, *, chunk_bytes=None, method=None
+    X, resp, reg_covar, covariance_type, *, chunk_bytes=None, method=None, centre=None
 ):
     """Return ``(nk, means, covariances)`` from responsibilities (M-step).
 
@@ -572,6 +572,9 @@ def gaussian_parameters(
         Budget for the temporaries of one chunk of rows.
     method : {"difference", "expansion"}, default=None
         Force the formulation of the ``full`` covariances (tests, benchmarks).
+    centre : ndarray of shape (n_features,), default=None
+        ``data_centre(X)``, if the caller has it (EM reuses one for all its
+        steps); None: computed here.
 
     Returns
     -------
@@ -583,7 +586,8 @@ def gaussian_parameters(
     resp = np.asarray(resp, dtype=np.float64)
     n_samples, n_features = X.shape
     n_components = resp.shape[1]
-    centre = data_centre(X)
+    if centre is None:
+        centre = data_centre(X)
     if method is None:
         expand = _expand_moments(n_features, n_components)
         method = "expansion" if expand else "difference"

@@ -433,9 +433,9 @@ def test_run_em_recycles_only_its_own_e_steps(monkeypatch):
     outs = []
     real_e_step = _em.e_step
 
-    def recording_e_step(X, parameters, out=None):
+    def recording_e_step(X, parameters, out=None, **kwargs):
         outs.append(out)
-        return real_e_step(X, parameters, out=out)
+        return real_e_step(X, parameters, out=out, **kwargs)
 
     monkeypatch.setattr(_em, "e_step", recording_e_step)
     result = run_em(X, parameters, 4, reg_covar=1e-6, e_step_result=given)
@@ -448,6 +448,33 @@ def test_run_em_recycles_only_its_own_e_steps(monkeypatch):
     assert np.shares_memory(result.e_step.resp, outs[1].resp)
     reference = run_em(X, parameters, 4, reg_covar=1e-6)
     assert_array_equal(result.e_step.resp, reference.e_step.resp)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_run_em_finds_the_data_centre_once(monkeypatch, covariance_type):
+    # The centre of the data, which every E-step and M-step works about,
+    # does not change between steps: one computation serves them all.
+    from sklearn_esmem import _kernels
+
+    X = _blobs(seed=32, n_per=100, n_features=3)
+    parameters, _ = make_parameters(
+        *_start(X, covariance_type, seed=33), covariance_type
+    )
+    reference = run_em(X, parameters, 4, reg_covar=1e-6)
+    calls = []
+    real_centre = _kernels.data_centre
+
+    def counting_centre(X):
+        calls.append(X)
+        return real_centre(X)
+
+    monkeypatch.setattr(_kernels, "data_centre", counting_centre)
+    monkeypatch.setattr(_em, "data_centre", counting_centre)
+    result = run_em(X, parameters, 4, reg_covar=1e-6)
+    assert result.n_iter == 4
+    assert len(calls) == 1
+    assert_array_equal(result.e_step.resp, reference.e_step.resp)
+    assert_array_equal(result.parameters.covariances, reference.parameters.covariances)
 
 
 @pytest.mark.parametrize("min_components", [1, 2, 3])
