@@ -54,6 +54,64 @@ def rank_probabilities(scores, n_candidates=None):
     return ranks / ranks.sum()
 
 
+def _strategy_name(strategy, method):
+    return f"{type(strategy).__name__}.{method}"
+
+
+def _checked_scores(scores, shape, strategy, method):
+    """A measure's scores as floats of ``shape``, or a ValueError naming it.
+
+    Measures may be the user's own: a wrong shape would otherwise surface as
+    an IndexError deep inside the roulette. Non-finite scores are allowed
+    (they rank lowest).
+    """
+    try:
+        scores = np.asarray(scores, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"{_strategy_name(strategy, method)} must return numbers; got "
+            f"{type(scores).__name__}: {error}"
+        ) from error
+    if scores.shape != shape:
+        raise ValueError(
+            f"{_strategy_name(strategy, method)} must return an array of shape "
+            f"{shape}; got shape {scores.shape}."
+        )
+    return scores
+
+
+def _checked_children(children, n_features, operator):
+    """A split's ``(weights, means, covariances)`` as float arrays, or a ValueError.
+
+    None (the component cannot be split) passes through.
+    """
+    if children is None:
+        return None
+    name = _strategy_name(operator, "split")
+    shapes = ((2,), (2, n_features), (2, n_features, n_features))
+    try:
+        weights, means, covariances = (
+            np.asarray(part, dtype=float) for part in children
+        )
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"{name} must return None or (weights, means, covariances) of shapes "
+            f"{shapes[0]}, {shapes[1]} and {shapes[2]}: {error}"
+        ) from error
+    got = (weights.shape, means.shape, covariances.shape)
+    if got != shapes:
+        raise ValueError(
+            f"{name} must return None or (weights, means, covariances) of shapes "
+            f"{shapes[0]}, {shapes[1]} and {shapes[2]}; got shapes {got[0]}, "
+            f"{got[1]} and {got[2]}."
+        )
+    if not all(np.isfinite(part).all() for part in (weights, means, covariances)):
+        raise ValueError(f"{name} returned NaN or infinite values.")
+    if (weights <= 0).any():
+        raise ValueError(f"{name} must return positive weights; got {weights}.")
+    return weights, means, covariances
+
+
 def _roulette(scores, n_components, mutation):
     """The rank roulette of a mutation policy over components or pairs."""
     if mutation == PAPER:
@@ -102,7 +160,12 @@ def split_mutation(
     k = parameters.n_components
     if k >= max_components:
         return parameters, 0
-    scores = split_measure.score_components(X, parameters, e_step, sample_weight)
+    scores = _checked_scores(
+        split_measure.score_components(X, parameters, e_step, sample_weight),
+        (k,),
+        split_measure,
+        "score_components",
+    )
     n_splits = _n_operations(mutation, k, rng)
     chosen = rng.choice(
         k, size=n_splits, replace=False, p=_roulette(scores, k, mutation)
@@ -114,14 +177,18 @@ def split_mutation(
     for component in chosen:
         if len(weights) + 1 > max_components:
             break
-        children = split_operator.split(
-            X,
-            weights[component],
-            means[component],
-            covariances[component],
-            members == component,
-            sample_weight=sample_weight,
-            random_state=rng,
+        children = _checked_children(
+            split_operator.split(
+                X,
+                weights[component],
+                means[component],
+                covariances[component],
+                members == component,
+                sample_weight=sample_weight,
+                random_state=rng,
+            ),
+            X.shape[1],
+            split_operator,
         )
         if children is None:
             continue
@@ -169,7 +236,12 @@ def merge_mutation(
     k = parameters.n_components
     if k <= max(min_components, 1):
         return parameters, 0
-    scores = merge_measure.score_pairs(X, parameters, e_step, sample_weight)
+    scores = _checked_scores(
+        merge_measure.score_pairs(X, parameters, e_step, sample_weight),
+        (k, k),
+        merge_measure,
+        "score_pairs",
+    )
     rows, cols = np.triu_indices(k, 1)
     probabilities = _roulette(scores[rows, cols], k, mutation)
     n_merges = _n_operations(mutation, k // 2, rng)

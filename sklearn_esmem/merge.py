@@ -7,7 +7,8 @@ itself is fixed, as in the paper: :func:`moment_preserving_merge`.
 Protocol for a user-defined merge measure: subclass :class:`BaseMergeMeasure`
 and implement ``score_pairs(X, parameters, e_step, sample_weight)``, returning
 a symmetric array of shape (n_components, n_components) whose diagonal is
-ignored.
+ignored. An array of another shape stops the fit with a ``ValueError`` naming
+the measure.
 """
 
 import numpy as np

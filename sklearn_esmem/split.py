@@ -12,7 +12,9 @@ returning an array of shape (n_components,). For a split operator: subclass
 :class:`BaseSplitOperator` and implement ``split(X, weight, mean, covariance,
 members, sample_weight, random_state)``, returning ``(weights, means,
 covariances)`` of the two new components (shapes (2,), (2, M), (2, M, M),
-covariances full) or ``None`` to leave the component as it is.
+covariances full) or ``None`` to leave the component as it is. A result of
+another shape, NaN or infinite values, or a weight that is not positive stop
+the fit with a ``ValueError`` naming the strategy.
 """
 
 from numbers import Integral, Real

@@ -22,11 +22,14 @@ from sklearn_esmem._mutation import (
     split_mutation,
 )
 from sklearn_esmem.merge import (
+    BaseMergeMeasure,
     Overlap,
     ResponsibilityCorrelation,
     moment_preserving_merge,
 )
 from sklearn_esmem.split import (
+    BaseSplitMeasure,
+    BaseSplitOperator,
     LocalKLDivergence,
     PartialLogLikelihood,
     SVDSplit,
@@ -634,3 +637,122 @@ def test_mutations_with_sample_weight(covariance_type):
             sample_weight=w,
         )
         _assert_valid(child)
+
+
+# User strategies that return malformed results fail with a ValueError that
+# names the strategy, not with an IndexError deep inside the mutation.
+
+
+class _ScoresOfShape(BaseSplitMeasure):
+    def __init__(self, extra=1):
+        self.extra = extra
+
+    def score_components(self, X, parameters, e_step, sample_weight=None):
+        return np.ones(parameters.n_components + self.extra)
+
+
+class _PairScoresOfShape(BaseMergeMeasure):
+    def score_pairs(self, X, parameters, e_step, sample_weight=None):
+        return np.ones(parameters.n_components)
+
+
+class _Children(BaseSplitOperator):
+    """Splits into given children, whatever the component."""
+
+    def __init__(self, children=None):
+        self.children = children
+
+    def split(self, X, weight, mean, covariance, members, **kwargs):
+        return self.children
+
+
+def _valid_children(n_features):
+    return (
+        np.array([0.2, 0.3]),
+        np.zeros((2, n_features)),
+        np.stack([np.eye(n_features)] * 2),
+    )
+
+
+def test_split_measure_of_wrong_shape_is_named():
+    X = _data(40)
+    parameters, estep = _mixture(X, 3, "full", seed=41)
+    with pytest.raises(ValueError, match=r"_ScoresOfShape.score_components .*\(3,\)"):
+        split_mutation(
+            X,
+            parameters,
+            estep,
+            _ScoresOfShape(),
+            SVDSplit(),
+            6,
+            np.random.RandomState(0),
+        )
+
+
+def test_merge_measure_of_wrong_shape_is_named():
+    X = _data(42)
+    parameters, estep = _mixture(X, 3, "full", seed=43)
+    with pytest.raises(ValueError, match=r"_PairScoresOfShape.score_pairs .*\(3, 3\)"):
+        merge_mutation(
+            X, parameters, estep, _PairScoresOfShape(), 1, np.random.RandomState(0)
+        )
+
+
+@pytest.mark.parametrize(
+    "broken, message",
+    [
+        (lambda c: (c[0], c[1][:, :1], c[2]), "shapes"),
+        (lambda c: (c[0][:1], c[1], c[2]), "shapes"),
+        (lambda c: c[:2], "weights, means, covariances"),
+        (lambda c: (c[0], c[1] * np.nan, c[2]), "NaN or infinite"),
+        (lambda c: (np.array([0.2, 0.0]), c[1], c[2]), "positive weights"),
+        (lambda c: "two children", "weights, means, covariances"),
+    ],
+)
+def test_split_operator_of_malformed_children_is_named(broken, message):
+    X = _data(44)
+    parameters, estep = _mixture(X, 3, "full", seed=45)
+    operator = _Children(broken(_valid_children(X.shape[1])))
+    with pytest.raises(ValueError, match=rf"_Children.split .*{message}"):
+        split_mutation(
+            X,
+            parameters,
+            estep,
+            LocalKLDivergence(),
+            operator,
+            6,
+            np.random.RandomState(0),
+        )
+
+
+def test_split_operator_of_valid_children_and_none_pass():
+    X = _data(46)
+    parameters, estep = _mixture(X, 3, "full", seed=47)
+    for children, k in ((_valid_children(X.shape[1]), 4), (None, 3)):
+        child, _ = split_mutation(
+            X,
+            parameters,
+            estep,
+            LocalKLDivergence(),
+            _Children(children),
+            4,
+            np.random.RandomState(0),
+        )
+        assert child.n_components == k
+
+
+def test_fit_with_a_malformed_measure_raises_value_error():
+    from sklearn_esmem import EvolutionarySplitMergeMixture
+
+    # min_components=1 puts a one-component individual in the first
+    # population, which can only split: the measure is called in generation 1.
+    est = EvolutionarySplitMergeMixture(
+        split_measure=_ScoresOfShape(extra=2),
+        min_components=1,
+        max_components=4,
+        population_size=3,
+        max_generations=2,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match="_ScoresOfShape.score_components"):
+        est.fit(_data(48))
