@@ -25,6 +25,7 @@ or ``python benchmarks/bench_n_jobs.py --contention`` or ``--overhead``
 """
 
 import argparse
+import os
 import resource
 import statistics
 import time
@@ -101,15 +102,41 @@ def _timed_task(*arguments):
 
 
 def _measured_task(function, *arguments):
-    """Run one task; return the CPU seconds and minor page faults it cost.
+    """Run one task; return its CPU seconds, minor page faults, start, end, pid.
 
-    ``RUSAGE_THREAD`` is Linux's.
+    ``RUSAGE_THREAD`` is Linux's, and so is a ``perf_counter`` that all
+    processes share (CLOCK_MONOTONIC), which the start and end rely on.
     """
     before = resource.getrusage(resource.RUSAGE_THREAD)
+    start = time.perf_counter()
     function(*arguments)
+    end = time.perf_counter()
     after = resource.getrusage(resource.RUSAGE_THREAD)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return cpu, after.ru_minflt - before.ru_minflt
+    return cpu, after.ru_minflt - before.ru_minflt, start, end, os.getpid()
+
+
+def _timeline(tick, measured, tock):
+    """Where a pooled generation's wall time went besides the tasks, in s.
+
+    Returns the wait before the first task started, the idle time between
+    tasks per worker, the wait from the last task's end to the results in
+    hand, and the difference between the workers' last ends.
+    """
+    by_worker = {}
+    for _, _, start, end, pid in measured:
+        by_worker.setdefault(pid, []).append((start, end))
+    gaps = 0.0
+    for spans in by_worker.values():
+        spans.sort()
+        gaps += sum(b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False))
+    ends = [max(end for _, end in spans) for spans in by_worker.values()]
+    return (
+        min(m[2] for m in measured) - tick,
+        gaps / len(by_worker),
+        tock - max(ends),
+        max(ends) - min(ends),
+    )
 
 
 def _generation_in_process(seed_and_start):
@@ -139,9 +166,11 @@ def overhead(repeats=7):
     from threadpoolctl import threadpool_limits
 
     tasks = _generation()
+    # In the order the search dispatches them (_evolution._run_pooled).
+    tasks.sort(key=lambda task: -task[1].n_components)
 
     def sums(measured):
-        return [sum(column) for column in zip(*measured, strict=True)]
+        return [sum(m[0] for m in measured), sum(m[1] for m in measured)]
 
     with threadpool_limits(1):
         in_process = [
@@ -158,13 +187,14 @@ def overhead(repeats=7):
             ("pool, workers as started", _evolution.generation_task),
             ("pool, workers keeping freed memory", _evolution.pooled_generation_task),
         ):
-            walls, measured = [], []
+            walls, measured, timelines = [], [], []
             for _ in range(repeats):
                 tick = time.perf_counter()
-                measured.append(
-                    sums(parallel(delayed(_measured_task)(function, *t) for t in tasks))
-                )
-                walls.append(time.perf_counter() - tick)
+                results = parallel(delayed(_measured_task)(function, *t) for t in tasks)
+                tock = time.perf_counter()
+                walls.append(tock - tick)
+                measured.append(sums(results))
+                timelines.append(_timeline(tick, results, tock))
                 tick = time.perf_counter()
                 parallel(delayed(time.sleep)(0.0) for _ in tasks)
                 empty.append(time.perf_counter() - tick)
@@ -187,6 +217,20 @@ def overhead(repeats=7):
         f"\n{len(tasks)} empty tasks through the same pool: "
         f"{statistics.median(empty):.3f} s per generation"
     )
+    # Of the last configuration: the package's.
+    labels = (
+        "wait for the first task to start",
+        "idle between tasks, per worker",
+        "wait from the last task's end to the results",
+        "difference between the workers' last ends",
+    )
+    print(
+        "\n| pooled generation, workers keeping freed memory, median of "
+        f"{repeats} | ms |"
+    )
+    print("|---|---|")
+    for label, values in zip(labels, zip(*timelines, strict=True), strict=True):
+        print(f"| {label} | {1e3 * statistics.median(values):.1f} |")
 
 
 def contention():
