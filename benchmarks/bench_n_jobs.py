@@ -8,10 +8,14 @@ turn, ``--repeats`` times; the medians of the whole fit's time and of the
 population's refinement (generations 2 onwards, from ``history_``) are
 printed with the ratios. Every fit
 of a data set must give the same model, which is checked. The loky pool is
-warmed by a small fit first, so that its start-up is not counted (a first
-parallel fit in a process pays about a second for it). Issue 4's target 4:
+warmed by a small fit first, so that its start-up is not counted, and the
+cut-over is then the warm pool's (``_POOL_MIN_SECONDS``). Issue 4's target 4:
 at least 1.6x where each individual's work is large enough to be worth a
 process, never more than 10 % slower where it is not.
+
+``--cold`` measures what a script that fits once sees: each fit is the first
+of a fresh process, whose loky pool must start its workers, and whose
+cut-over is therefore ``_COLD_POOL_MIN_SECONDS``.
 
 ``--contention`` measures instead how much two single-threaded processes
 running a generation's tasks at once slow each other down: the ceiling of
@@ -21,13 +25,16 @@ in-process and inside the loky workers, before and after the workers keep
 their freed memory, the wall time, and the dispatch of as many empty tasks.
 
 Run: ``python benchmarks/bench_n_jobs.py [--repeats 3] [--backend loky]``
-or ``python benchmarks/bench_n_jobs.py --contention`` or ``--overhead``
+or ``python benchmarks/bench_n_jobs.py --cold``, ``--contention`` or
+``--overhead``
 """
 
 import argparse
 import os
 import resource
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -44,18 +51,28 @@ def _large_grid():
     return X, dict(max_components=30)
 
 
+def _large_7x7_grid():
+    X, _ = make_grid_mixture(grid_size=7, n_per_component=400, std=0.22, random_state=0)
+    return X, {}
+
+
 DATASETS = {
     "3-components (N=900)": lambda: (load_paper_dataset("3-components", 0)[0], {}),
     "9Gauss (N=900)": lambda: (load_paper_dataset("9Gauss", 0)[0], {}),
     "c1.0-k12M8 (N=1200)": lambda: (load_paper_dataset("c1.0-k12M8", 0)[0], {}),
     "49Gauss (N=4900)": lambda: (load_paper_dataset("49Gauss", 0)[0], {}),
     "3x3 grid (N=22500, k_max=30)": _large_grid,
+    "7x7 grid (N=19600)": _large_7x7_grid,
 }
 
 
-def _fit(X, params, n_jobs, cut_over):
-    saved = _evolution._POOL_MIN_SECONDS
-    _evolution._POOL_MIN_SECONDS = cut_over
+def _fit(X, params, n_jobs, cut_over=None):
+    """One fit; ``cut_over`` replaces both of the package's cut-overs if given."""
+    names = ("_POOL_MIN_SECONDS", "_COLD_POOL_MIN_SECONDS")
+    saved = [getattr(_evolution, name) for name in names]
+    if cut_over is not None:
+        for name in names:
+            setattr(_evolution, name, cut_over)
     try:
         start = time.perf_counter()
         est = EvolutionarySplitMergeMixture(
@@ -67,7 +84,34 @@ def _fit(X, params, n_jobs, cut_over):
         refinement = est.history_[-1]["elapsed"] - est.history_[0]["elapsed"]
         return time.perf_counter() - start, refinement, est
     finally:
-        _evolution._POOL_MIN_SECONDS = saved
+        for name, value in zip(names, saved, strict=True):
+            setattr(_evolution, name, value)
+
+
+def _first_fit(name, n_jobs):
+    """Print the time of one fit with n_jobs, as the first of a fresh process."""
+    X, params = DATASETS[name]()
+    elapsed, _, est = _fit(X, params, n_jobs)
+    print(f"{elapsed} {est.n_components_}")
+
+
+def cold(dataset_names, repeats=3):
+    """First fits in fresh processes: n_jobs=2, whose pool starts cold, against 1."""
+    print("| data | n_jobs=1, first fit | n_jobs=2, first fit (cold pool) | speed-up |")
+    print("|---|---|---|---|")
+    for name in dataset_names:
+        times = {1: [], 2: []}
+        for _ in range(repeats):
+            for n_jobs in (1, 2):
+                output = subprocess.run(
+                    [sys.executable, __file__, "--first-fit", name, str(n_jobs)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout.split()
+                times[n_jobs].append(float(output[0]))
+        one, two = (statistics.median(times[n]) for n in (1, 2))
+        print(f"| {name} | {one:.2f} s | {two:.2f} s | {one / two:.2f} |", flush=True)
 
 
 def _generation():
@@ -264,17 +308,31 @@ def main(argv=None):
         action="store_true",
         help="only measure where a pooled generation's time goes",
     )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="only measure first fits in fresh processes (the pool starts cold)",
+    )
+    parser.add_argument("--first-fit", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.first_fit:
+        _first_fit(args.first_fit[0], int(args.first_fit[1]))
+        return
+    if args.cold:
+        cold(args.datasets, args.repeats)
+        return
     if args.contention:
         contention()
         return
     if args.overhead:
         overhead()
         return
+    # After the warm-up fit below, the pool is warm: the default cut-over is
+    # _POOL_MIN_SECONDS (--cold measures first fits, with a cold pool).
     cut_over = _evolution._POOL_MIN_SECONDS
     configurations = {
-        "n_jobs=1": (1, cut_over),
-        f"n_jobs=2, cut-over {cut_over} s": (2, cut_over),
+        "n_jobs=1": (1, None),
+        f"n_jobs=2, cut-over {cut_over} s": (2, None),
         "n_jobs=2, always pooled": (2, 0.0),
     }
     print(f"Backend: {args.backend}; median of {args.repeats} fits each.\n")

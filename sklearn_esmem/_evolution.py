@@ -38,6 +38,29 @@ _SEED_BOUND = np.iinfo(np.int32).max
 # (._allocator), pooled generations of about 30 ms (3-components) ran as fast
 # as in-process ones, and longer ones faster.
 _POOL_MIN_SECONDS = 0.05
+# The same for a pool whose workers have not run a search in this process
+# lately: loky must first start them and each must import the package, 1.2
+# to 1.7 s on 2 cores, which pooled generations repay by about a third of
+# their in-process time each. Generations shorten as the search settles, so
+# the first ones must be long: at 0.3 s, the 3x3 grid of 22,500 points
+# (first generation 0.3 to 0.4 s, 16 in all) opened a cold pool and its first
+# fit with n_jobs=2 took 0.88 times as long as with n_jobs=1; with no such
+# rule, first fits of 900 to 1,200 points took 1.9 to 2.2 times as long
+# (bench_n_jobs.py --cold).
+_COLD_POOL_MIN_SECONDS = 0.5
+# loky stops workers idle for 300 s: a pool used more recently than this is
+# taken to be warm.
+_WARM_POOL_SECONDS = 240.0
+# time.monotonic() at the end of the last pooled generation, by number of jobs.
+_pool_last_used = {}
+
+
+def _pool_min_seconds(n_jobs):
+    """The cut-over for ``n_jobs``: lower once this process's pool is warm."""
+    last_used = _pool_last_used.get(effective_n_jobs(n_jobs))
+    if last_used is not None and time.monotonic() - last_used < _WARM_POOL_SECONDS:
+        return _POOL_MIN_SECONDS
+    return max(_POOL_MIN_SECONDS, _COLD_POOL_MIN_SECONDS)
 
 
 class Strategies(NamedTuple):
@@ -342,6 +365,7 @@ def evolve(
     n_repaired_total = 0
     generation = 0
     pool_allowed = len(population) > 1 and effective_n_jobs(n_jobs) > 1
+    pool_min_seconds = _pool_min_seconds(n_jobs) if pool_allowed else np.inf
     with ExitStack() as stack:
         parallel = None
         for generation in range(1, max_generations + 1):
@@ -354,10 +378,10 @@ def evolve(
                 tick = time.perf_counter()
                 results = [generation_task(*task) for task in arguments]
                 # Generations are shared out to workers once one, run here,
-                # has taken long enough to pay for a pool's dispatch (see
-                # _POOL_MIN_SECONDS); the result is the same either way, as
-                # every task draws from its own seed.
-                if pool_allowed and time.perf_counter() - tick >= _POOL_MIN_SECONDS:
+                # has taken long enough to pay for a pool's dispatch, and its
+                # start if it is cold (_pool_min_seconds); the result is the
+                # same either way, as every task draws from its own seed.
+                if time.perf_counter() - tick >= pool_min_seconds:
                     # One task per dispatch, so that a worker done early takes
                     # the next: generations' tasks differ by up to 2x in time,
                     # and batches of one per worker left one worker idle
@@ -367,6 +391,7 @@ def evolve(
                     )
             else:
                 results = _run_pooled(parallel, arguments, population)
+                _pool_last_used[effective_n_jobs(n_jobs)] = time.monotonic()
             parents = [result.parent for result in results]
             children = [result.child for result in results]
             n_em_iter_total += sum(result.n_em_iter for result in results)

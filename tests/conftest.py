@@ -14,3 +14,4 @@ def always_pooled(monkeypatch):
     is; tests of workers and backends need the pool.
     """
     monkeypatch.setattr(_evolution, "_POOL_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(_evolution, "_COLD_POOL_MIN_SECONDS", 0.0)

@@ -1,5 +1,7 @@
 """The search's building blocks: k-means initialisation, initial k, refinement."""
 
+import time
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -114,12 +116,17 @@ class _CountingParallel:
         ]
 
 
-def _search_opening_pools(monkeypatch, cut_over, n_jobs):
+def _search_opening_pools(monkeypatch, cut_over, n_jobs, cold_cut_over=None):
     from sklearn_esmem import EvolutionarySplitMergeMixture
     from sklearn_esmem.datasets import make_grid_mixture
 
     monkeypatch.setattr(_evolution, "Parallel", _CountingParallel)
     monkeypatch.setattr(_evolution, "_POOL_MIN_SECONDS", cut_over)
+    monkeypatch.setattr(
+        _evolution,
+        "_COLD_POOL_MIN_SECONDS",
+        cut_over if cold_cut_over is None else cold_cut_over,
+    )
     _CountingParallel.opened = 0
     _CountingParallel.dispatched = []
     X, _ = make_grid_mixture(grid_size=2, n_per_component=40, random_state=0)
@@ -145,6 +152,32 @@ def test_slow_generations_go_to_the_pool_with_the_same_result(monkeypatch):
     assert any(len(set(sizes)) > 1 for sizes in _CountingParallel.dispatched)
     _, in_process = _search_opening_pools(monkeypatch, np.inf, n_jobs=2)
     assert_allclose(pooled.means_, in_process.means_, rtol=0, atol=0)
+
+
+def test_a_cold_pool_needs_longer_generations(monkeypatch):
+    # Generations of any length open a warm pool here, none a cold one.
+    monkeypatch.setattr(_evolution, "_pool_last_used", {})
+    opened, _ = _search_opening_pools(monkeypatch, 0.0, 2, cold_cut_over=np.inf)
+    assert opened == 0
+    # A pool used a moment ago is warm.
+    _evolution._pool_last_used[2] = time.monotonic()
+    opened, _ = _search_opening_pools(monkeypatch, 0.0, 2, cold_cut_over=np.inf)
+    assert opened == 1
+    # ... and one idle for longer than loky keeps its workers is cold again.
+    _evolution._pool_last_used[2] = time.monotonic() - 2 * _evolution._WARM_POOL_SECONDS
+    opened, _ = _search_opening_pools(monkeypatch, 0.0, 2, cold_cut_over=np.inf)
+    assert opened == 0
+
+
+def test_pooled_generations_mark_the_pool_warm(monkeypatch):
+    monkeypatch.setattr(_evolution, "_pool_last_used", {})
+    before = time.monotonic()
+    _search_opening_pools(monkeypatch, 0.0, n_jobs=2)
+    assert _evolution._pool_last_used[2] >= before
+    monkeypatch.setattr(_evolution, "_POOL_MIN_SECONDS", 0.05)
+    monkeypatch.setattr(_evolution, "_COLD_POOL_MIN_SECONDS", 0.3)
+    assert _evolution._pool_min_seconds(2) == 0.05
+    assert _evolution._pool_min_seconds(3) == 0.3  # never used with 3 jobs
 
 
 def test_one_job_never_opens_a_pool(monkeypatch):
