@@ -31,12 +31,12 @@ from ._mutation import PAPER, choose_operator, feasible_operator, mutate
 
 _SEED_BOUND = np.iinfo(np.int32).max
 
-# In-process time of a generation above which the next ones go to the joblib
+# In-process time of a generation above which the next one goes to the joblib
 # pool. Measured on 2 cores (benchmarks/bench_n_jobs.py): a loky pool costs
-# about 10 ms per generation in dispatch alone, so generations of a few ms
-# would run slower pooled; once workers keep their freed memory
-# (._allocator), pooled generations of about 30 ms (3-components) ran as fast
-# as in-process ones, and longer ones faster.
+# about 10 ms per generation in dispatch and joblib's polling, so generations
+# of a few ms would run slower pooled; with workers that keep their freed
+# memory (._allocator), generations of about 30 ms (3-components) ran as fast
+# pooled as in-process, and longer ones faster.
 _POOL_MIN_SECONDS = 0.05
 # The same for a pool whose workers have not run a search in this process
 # lately: loky must first start them and each must import the package, 1.2
@@ -121,6 +121,7 @@ class TaskResult(NamedTuple):
     child: Individual
     n_em_iter: int
     n_repaired: int
+    seconds: float = 0.0  # the task's own time, wherever it ran
 
 
 def criterion_value(criterion, log_lik, parameters, n_samples):
@@ -216,6 +217,7 @@ def refine(X, individual, settings, n_samples, sample_weight=None):
 
 def generation_task(X, individual, settings, seed, n_samples, sample_weight=None):
     """Refine a parent, mutate it, refine the child (one generation's work)."""
+    tick = time.perf_counter()
     rng = np.random.RandomState(seed)
     parent, parent_em = refine(X, individual, settings, n_samples, sample_weight)
     n_em_iter, n_repaired = parent_em.n_iter, parent_em.n_repaired
@@ -263,6 +265,7 @@ def generation_task(X, individual, settings, seed, n_samples, sample_weight=None
         child,
         n_em_iter + child_em.n_iter,
         n_repaired + repaired + child_em.n_repaired,
+        time.perf_counter() - tick,
     )
 
 
@@ -365,7 +368,9 @@ def evolve(
     n_repaired_total = 0
     generation = 0
     pool_allowed = len(population) > 1 and effective_n_jobs(n_jobs) > 1
-    pool_min_seconds = _pool_min_seconds(n_jobs) if pool_allowed else np.inf
+    # The in-process time of the last generation's tasks: what the next one
+    # will take, about, since the population changes little between them.
+    last_seconds = 0.0
     with ExitStack() as stack:
         parallel = None
         for generation in range(1, max_generations + 1):
@@ -374,24 +379,26 @@ def evolve(
                 (X, individual, settings, seed, n_samples, sample_weight)
                 for individual, seed in zip(population, seeds, strict=True)
             ]
-            if parallel is None:
-                tick = time.perf_counter()
-                results = [generation_task(*task) for task in arguments]
-                # Generations are shared out to workers once one, run here,
-                # has taken long enough to pay for a pool's dispatch, and its
-                # start if it is cold (_pool_min_seconds); the result is the
-                # same either way, as every task draws from its own seed.
-                if time.perf_counter() - tick >= pool_min_seconds:
-                    # One task per dispatch, so that a worker done early takes
-                    # the next: generations' tasks differ by up to 2x in time,
-                    # and batches of one per worker left one worker idle
-                    # (bench_n_jobs.py; 1.5 against 1.4 on 49Gauss).
+            # A generation goes to the workers when the last one took long
+            # enough to pay for the pool's dispatch, and its start if it is
+            # cold (_pool_min_seconds); else it runs here, also after earlier
+            # ones were pooled, as generations shorten while k settles. The
+            # result is the same either way: every task draws from its own
+            # seed.
+            if pool_allowed and last_seconds >= _pool_min_seconds(n_jobs):
+                if parallel is None:
+                    # One task per dispatch, so that a worker done early
+                    # takes the next: generations' tasks differ by up to 2x
+                    # in time, and batches of one per worker left one worker
+                    # idle (bench_n_jobs.py; 1.5 against 1.4 on 49Gauss).
                     parallel = stack.enter_context(
                         Parallel(n_jobs=n_jobs, batch_size=1)
                     )
-            else:
                 results = _run_pooled(parallel, arguments, population)
                 _pool_last_used[effective_n_jobs(n_jobs)] = time.monotonic()
+            else:
+                results = [generation_task(*task) for task in arguments]
+            last_seconds = sum(result.seconds for result in results)
             parents = [result.parent for result in results]
             children = [result.child for result in results]
             n_em_iter_total += sum(result.n_em_iter for result in results)

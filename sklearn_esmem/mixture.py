@@ -117,11 +117,11 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
         EM iterations of the final polish of the best mixture.
 
     n_jobs : int, default=None
-        Number of jobs refining the population, through joblib. Generations
-        run in this process until one takes more than 0.05 s, too little to
-        pay for a pool, or 0.5 s while this process's pool has not run a
-        search in the last few minutes (starting its workers costs 1 to 2 s).
-        The result does not depend on it.
+        Number of jobs refining the population, through joblib. A generation
+        runs in this process when the previous one took less than 0.05 s,
+        too little to pay for a pool, or less than 0.5 s while this process's
+        pool has not run a search in the last few minutes (starting its
+        workers costs 1 to 2 s). The result does not depend on it.
 
     random_state : int, RandomState instance or None, default=None
         Controls every random choice of the search.

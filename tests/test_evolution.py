@@ -180,6 +180,31 @@ def test_pooled_generations_mark_the_pool_warm(monkeypatch):
     assert _evolution._pool_min_seconds(3) == 0.3  # never used with 3 jobs
 
 
+def test_short_generations_after_pooled_ones_run_in_process(monkeypatch):
+    # Each generation goes where the last one's time says: here generations
+    # alternate between 1 s (the next goes to the pool; cut-over 0.5 s) and
+    # no time at all (the next runs in-process), by the tasks' own account.
+    real_task = _evolution.generation_task
+    calls = []
+
+    def scripted_task(*task):
+        calls.append(None)
+        generation_index = (len(calls) - 1) // 4  # population_size=4
+        seconds = 0.25 if generation_index % 2 == 0 else 0.0
+        return real_task(*task)._replace(seconds=seconds)
+
+    monkeypatch.setattr(_evolution, "generation_task", scripted_task)
+    monkeypatch.setattr(_evolution, "_pool_last_used", {})
+    opened, pooled = _search_opening_pools(monkeypatch, 0.5, n_jobs=2)
+    # Of the 3 generations, only the second pooled: the third ran here.
+    assert pooled.n_generations_ == 3
+    assert opened == 1
+    assert len(_CountingParallel.dispatched) == 1
+    monkeypatch.setattr(_evolution, "generation_task", real_task)
+    _, in_process = _search_opening_pools(monkeypatch, np.inf, n_jobs=2)
+    assert_allclose(pooled.means_, in_process.means_, rtol=0, atol=0)
+
+
 def test_one_job_never_opens_a_pool(monkeypatch):
     opened, _ = _search_opening_pools(monkeypatch, 0.0, n_jobs=None)
     assert opened == 0
