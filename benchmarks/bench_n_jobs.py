@@ -44,16 +44,19 @@ from sklearn_esmem import EvolutionarySplitMergeMixture, _evolution
 from sklearn_esmem.datasets import load_paper_dataset, make_grid_mixture
 
 
-def _large_grid():
-    X, _ = make_grid_mixture(
-        grid_size=3, n_per_component=2500, std=0.22, random_state=0
-    )
-    return X, dict(max_components=30)
+def _grid(grid_size, n_per_component, **params):
+    """A grid mixture of std 0.22, with ESM-EM parameters for it."""
 
+    def load():
+        X, _ = make_grid_mixture(
+            grid_size=grid_size,
+            n_per_component=n_per_component,
+            std=0.22,
+            random_state=0,
+        )
+        return X, params
 
-def _large_7x7_grid():
-    X, _ = make_grid_mixture(grid_size=7, n_per_component=400, std=0.22, random_state=0)
-    return X, {}
+    return load
 
 
 DATASETS = {
@@ -61,8 +64,8 @@ DATASETS = {
     "9Gauss (N=900)": lambda: (load_paper_dataset("9Gauss", 0)[0], {}),
     "c1.0-k12M8 (N=1200)": lambda: (load_paper_dataset("c1.0-k12M8", 0)[0], {}),
     "49Gauss (N=4900)": lambda: (load_paper_dataset("49Gauss", 0)[0], {}),
-    "3x3 grid (N=22500, k_max=30)": _large_grid,
-    "7x7 grid (N=19600)": _large_7x7_grid,
+    "3x3 grid (N=22500, k_max=30)": _grid(3, 2500, max_components=30),
+    "7x7 grid (N=19600)": _grid(7, 400),
 }
 
 

@@ -121,7 +121,7 @@ class TaskResult(NamedTuple):
     child: Individual
     n_em_iter: int
     n_repaired: int
-    seconds: float = 0.0  # the task's own time, wherever it ran
+    seconds: float  # the task's own time, wherever it ran
 
 
 def criterion_value(criterion, log_lik, parameters, n_samples):
@@ -368,8 +368,9 @@ def evolve(
     n_repaired_total = 0
     generation = 0
     pool_allowed = len(population) > 1 and effective_n_jobs(n_jobs) > 1
-    # The in-process time of the last generation's tasks: what the next one
-    # will take, about, since the population changes little between them.
+    # The last generation's tasks' own time, wherever they ran: about what the
+    # next one's will take in-process, as the population changes little
+    # between generations.
     last_seconds = 0.0
     with ExitStack() as stack:
         parallel = None

@@ -89,22 +89,19 @@ def _checked_children(children, n_features, operator):
         return None
     name = _strategy_name(operator, "split")
     shapes = ((2,), (2, n_features), (2, n_features, n_features))
+    expected = (
+        f"{name} must return None or (weights, means, covariances) of shapes "
+        f"{shapes[0]}, {shapes[1]} and {shapes[2]}"
+    )
     try:
         weights, means, covariances = (
             np.asarray(part, dtype=float) for part in children
         )
     except (TypeError, ValueError) as error:
-        raise ValueError(
-            f"{name} must return None or (weights, means, covariances) of shapes "
-            f"{shapes[0]}, {shapes[1]} and {shapes[2]}: {error}"
-        ) from error
+        raise ValueError(f"{expected}: {error}") from error
     got = (weights.shape, means.shape, covariances.shape)
     if got != shapes:
-        raise ValueError(
-            f"{name} must return None or (weights, means, covariances) of shapes "
-            f"{shapes[0]}, {shapes[1]} and {shapes[2]}; got shapes {got[0]}, "
-            f"{got[1]} and {got[2]}."
-        )
+        raise ValueError(f"{expected}; got shapes {got[0]}, {got[1]} and {got[2]}.")
     if not all(np.isfinite(part).all() for part in (weights, means, covariances)):
         raise ValueError(f"{name} returned NaN or infinite values.")
     if (weights <= 0).any():
