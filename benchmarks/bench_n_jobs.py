@@ -91,15 +91,24 @@ def _fit(X, params, n_jobs, cut_over=None):
             setattr(_evolution, name, value)
 
 
-def _first_fit(name, n_jobs):
+def _first_fit(name, n_jobs, cold_cut_over=None):
     """Print the time of one fit with n_jobs, as the first of a fresh process."""
+    if cold_cut_over is not None:
+        _evolution._COLD_POOL_MIN_SECONDS = cold_cut_over
     X, params = DATASETS[name]()
     elapsed, _, est = _fit(X, params, n_jobs)
     print(f"{elapsed} {est.n_components_}")
 
 
-def cold(dataset_names, repeats=3):
-    """First fits in fresh processes: n_jobs=2, whose pool starts cold, against 1."""
+def cold(dataset_names, repeats=3, cold_cut_over=None):
+    """First fits in fresh processes: n_jobs=2, whose pool starts cold, against 1.
+
+    ``cold_cut_over`` replaces ``_evolution._COLD_POOL_MIN_SECONDS`` in those
+    processes (what the value was chosen against).
+    """
+    if cold_cut_over is None:
+        cold_cut_over = _evolution._COLD_POOL_MIN_SECONDS
+    print(f"Cut-over of a cold pool: {cold_cut_over} s; median of {repeats}.\n")
     print("| data | n_jobs=1, first fit | n_jobs=2, first fit (cold pool) | speed-up |")
     print("|---|---|---|---|")
     for name in dataset_names:
@@ -107,7 +116,14 @@ def cold(dataset_names, repeats=3):
         for _ in range(repeats):
             for n_jobs in (1, 2):
                 output = subprocess.run(
-                    [sys.executable, __file__, "--first-fit", name, str(n_jobs)],
+                    [
+                        sys.executable,
+                        __file__,
+                        "--first-fit",
+                        name,
+                        str(n_jobs),
+                        str(cold_cut_over),
+                    ],
                     capture_output=True,
                     text=True,
                     check=True,
@@ -316,13 +332,19 @@ def main(argv=None):
         action="store_true",
         help="only measure first fits in fresh processes (the pool starts cold)",
     )
-    parser.add_argument("--first-fit", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--cold-cut-over",
+        type=float,
+        help="with --cold: the cold pool's cut-over, s (default: the package's)",
+    )
+    parser.add_argument("--first-fit", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.first_fit:
-        _first_fit(args.first_fit[0], int(args.first_fit[1]))
+        name, n_jobs, cold_cut_over = args.first_fit
+        _first_fit(name, int(n_jobs), float(cold_cut_over))
         return
     if args.cold:
-        cold(args.datasets, args.repeats)
+        cold(args.datasets, args.repeats, args.cold_cut_over)
         return
     if args.contention:
         contention()

@@ -42,11 +42,12 @@ _POOL_MIN_SECONDS = 0.05
 # lately: loky must first start them and each must import the package, 1.2
 # to 1.7 s on 2 cores, which pooled generations repay by about a third of
 # their in-process time each. Generations shorten as the search settles, so
-# the first ones must be long: at 0.3 s, the 3x3 grid of 22,500 points
-# (first generation 0.3 to 0.4 s, 16 in all) opened a cold pool and its first
-# fit with n_jobs=2 took 0.88 times as long as with n_jobs=1; with no such
-# rule, first fits of 900 to 1,200 points took 1.9 to 2.2 times as long
-# (bench_n_jobs.py --cold).
+# the first ones must be long. First fits with n_jobs=2 against n_jobs=1
+# (bench_n_jobs.py --cold --cold-cut-over S): at 0.05 s, the warm pool's
+# cut-over, fits of 900 to 1,200 points ran at 0.23 to 0.44 of the speed;
+# at 0.3 s, the 3x3 grid of 22,500 points (first generation 0.3 to 0.4 s)
+# still opened a cold pool, at 0.88; at 0.5 s, every set but the largest
+# stayed in-process, at 0.99 to 1.00.
 _COLD_POOL_MIN_SECONDS = 0.5
 # loky stops workers idle for 300 s: a pool used more recently than this is
 # taken to be warm.
