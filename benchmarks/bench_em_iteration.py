@@ -2,11 +2,14 @@
 
 scikit-learn's iteration is ``GaussianMixture._e_step`` followed by
 ``GaussianMixture._m_step`` on a fitted instance (what ``fit`` repeats); ours
-is ``sklearn_esmem._em.e_step`` followed by ``_em.m_step`` (the E-step's
-responsibilities, the M-step, the precision Cholesky factors), from the same
+is the E-step that ``run_em`` makes between M-steps,
+``sklearn_esmem._em._partial_e_step`` (responsibilities and ln p(x), the
+log-responsibilities being left for the last E-step of a run), followed by
+``_em.m_step`` (the M-step, the precision Cholesky factors), from the same
 parameters on the same data, each E-step writing into the previous one's
 memory and both steps working about one centre of the data, as ``run_em``'s
-do. Both sides run alternately in the same process
+do. scikit-learn's M-step takes log-responsibilities, so its E-step must
+compute them. Both sides run alternately in the same process
 with BLAS limited to one thread, and each cell reports medians.
 
 The floor of a cell is its flop count over the matrix-product rate measured
@@ -33,7 +36,7 @@ import sklearn
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from sklearn_esmem._em import e_step, m_step, make_parameters
+from sklearn_esmem._em import _partial_e_step, m_step, make_parameters
 from sklearn_esmem._kernels import data_centre
 
 GRID_N = (1_000, 10_000, 100_000)
@@ -140,7 +143,9 @@ def time_cell(n, m, k, covariance_type, budget, min_repeats, max_repeats):
         # As run_em iterates: each E-step writes into the memory of the
         # previous one, which nobody needs any more, and every step works
         # about the centre of the data that run_em found once.
-        result = previous[0] = e_step(X, parameters, out=previous[0], centre=centre)
+        result = previous[0] = _partial_e_step(
+            X, parameters, out=previous[0], centre=centre
+        )
         m_step(X, result.resp, covariance_type, REG_COVAR, centre=centre)
 
     # Warm up, and size the repeats to the time budget.

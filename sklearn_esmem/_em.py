@@ -331,6 +331,21 @@ def e_step(X, parameters, out=None, centre=None):
     made itself. ``centre``, ``data_centre(X)`` if the caller has it, saves
     computing it again (run_em computes it once for all its steps).
     """
+    return _complete(_partial_e_step(X, parameters, out, centre))
+
+
+def _partial_e_step(X, parameters, out=None, centre=None):
+    """An E-step whose ``log_resp`` is not computed yet.
+
+    Its ``resp``, ``log_prob`` and ``log_prob_norm`` are final, and are all
+    that an M-step and a log-likelihood need; ``log_resp`` holds
+    ``ln pi_j + ln phi_j(x_i)`` until :func:`_complete` turns it into the
+    log-responsibilities, and ``resp`` is not floored yet. run_em completes
+    only the E-step it returns: the two passes over (N, K) that the
+    log-responsibilities take, and the one that floors ``resp``, are a
+    good part of an E-step where its exp is most of the work (M = 2), and
+    little where the matrix products are (M = 32).
+    """
     kernel = log_prob_kernel(
         parameters.means,
         parameters.precisions_cholesky,
@@ -343,13 +358,12 @@ def e_step(X, parameters, out=None, centre=None):
     # in that order too, as (k, n) arrays returned transposed, so that the
     # kernel writes into them directly (a transposing copy cost 0.3 to 1.7
     # ns per value).
-    log_prob, log_resp, resp, log_prob_norm = _result_arrays(
+    log_prob, weighted, resp, log_prob_norm = _result_arrays(
         out, n_components, n_samples
     )
     with np.errstate(divide="ignore"):
         log_weights = np.log(parameters.weights)[:, np.newaxis]
-    bytes_per_row = kernel.bytes_per_row
-    for rows in row_chunks(n_samples, bytes_per_row):
+    for rows in row_chunks(n_samples, kernel.bytes_per_row):
         chunk_log_prob = log_prob[:, rows]
         with np.errstate(over="ignore"):
             # A squared Mahalanobis distance beyond float range (a mean far
@@ -360,37 +374,54 @@ def e_step(X, parameters, out=None, centre=None):
         # The normalisation works in the results' own memory, no work
         # arrays: after a scikit-learn iteration in between (the benchmark),
         # every array touched had to come back from main memory.
-        weighted = log_resp[:, rows]
-        np.add(chunk_log_prob, log_weights, out=weighted)
-        row_max = weighted.max(axis=0)
+        chunk_weighted = weighted[:, rows]
+        np.add(chunk_log_prob, log_weights, out=chunk_weighted)
+        row_max = chunk_weighted.max(axis=0)
+        chunk_resp = resp[:, rows]
         if not np.isfinite(row_max).all():
             # Some row has density 0 (or inf) everywhere: normalize_log_prob
-            # has the rules for it.
-            log_prob_norm[rows], chunk_log_resp = normalize_log_prob(weighted.T)
-            np.maximum(chunk_log_resp.T, _LOG_RESP_FLOOR, out=weighted)
-            np.exp(weighted, out=resp[:, rows])
+            # has the rules for it, and gives ln p = -inf there, which
+            # _complete recognises.
+            log_prob_norm[rows], chunk_log_resp = normalize_log_prob(chunk_weighted.T)
+            np.maximum(chunk_log_resp.T, _LOG_RESP_FLOOR, out=chunk_resp)
+            np.exp(chunk_resp, out=chunk_resp)
             continue
-        # normalize_log_prob's arithmetic, in place. exp of what underflows
+        # normalize_log_prob's arithmetic, in resp's memory, so that the
+        # weighted log-densities stay for _complete. exp of what underflows
         # costs 10 to 50 times a normal exp, so everything more than 700
         # below its row's maximum is raised to exactly that: such
         # log-responsibilities end at the floor of -600 all the same, and
         # ln p(x) moves by at most k e^-700 relative. Everything is <= 0
         # here, and np.clip with both bounds runs 2.5 times as fast as
         # np.maximum with one.
-        weighted -= row_max
-        np.clip(weighted, -700.0, 0.0, out=weighted)
-        chunk_resp = resp[:, rows]
-        np.exp(weighted, out=chunk_resp)
+        np.subtract(chunk_weighted, row_max, out=chunk_resp)
+        np.clip(chunk_resp, -700.0, 0.0, out=chunk_resp)
+        np.exp(chunk_resp, out=chunk_resp)
         sum_exp = chunk_resp.sum(axis=0)
-        log_sum = np.log(sum_exp)
-        weighted -= log_sum
-        np.clip(weighted, _LOG_RESP_FLOOR, 0.0, out=weighted)
-        # The responsibilities from the exp above rather than a second exp
-        # of log_resp, floored alike (they agree to a few ulps).
+        # The responsibilities from the exp above rather than an exp of
+        # log_resp (they agree to a few ulps).
         chunk_resp *= 1.0 / sum_exp
-        np.clip(chunk_resp, _RESP_FLOOR, 1.0, out=chunk_resp)
-        np.add(row_max, log_sum, out=log_prob_norm[rows])
-    return EStep(log_prob.T, log_resp.T, log_prob_norm, resp.T)
+        np.add(row_max, np.log(sum_exp), out=log_prob_norm[rows])
+    return EStep(log_prob.T, weighted.T, log_prob_norm, resp.T)
+
+
+def _complete(partial):
+    """Turn a :func:`_partial_e_step` into the E-step, in its own memory."""
+    # (k, n), the layout they are stored in, so that ln p(x) broadcasts.
+    log_resp, resp = partial.log_resp.T, partial.resp.T
+    log_prob_norm = partial.log_prob_norm
+    # ln r_ij = ln pi_j phi_j(x_i) - ln p(x_i), floored at -600, and the
+    # responsibilities floored alike.
+    with np.errstate(invalid="ignore"):
+        # -inf - -inf on rows of density 0 everywhere, overwritten below.
+        np.subtract(log_resp, log_prob_norm, out=log_resp)
+    np.clip(log_resp, _LOG_RESP_FLOOR, 0.0, out=log_resp)
+    np.clip(resp, _RESP_FLOOR, 1.0, out=resp)
+    dead = ~np.isfinite(log_prob_norm)
+    if dead.any():
+        # normalize_log_prob's uniform responsibilities for them.
+        log_resp[:, dead] = -np.log(log_resp.shape[0])
+    return partial
 
 
 def m_step(X, resp, covariance_type, reg_covar, sample_weight=None, centre=None):
@@ -480,12 +511,13 @@ def run_em(
     EMResult
     """
     # E-steps made here, and only those, are overwritten by the next one: the
-    # caller may hold the one it passed.
+    # caller may hold the one it passed. They are partial (_partial_e_step)
+    # until the last, which is completed before it is returned.
     owned = e_step_result is None
     # One centre for every step: the data do not change between them.
     centre = data_centre(X)
     if owned:
-        e_step_result = e_step(X, parameters, centre=centre)
+        e_step_result = _partial_e_step(X, parameters, centre=centre)
     total_weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
     current = log_likelihood(e_step_result, sample_weight) / total_weight
     converged = False
@@ -514,7 +546,7 @@ def run_em(
         if not keep.all():
             parameters = drop_components(parameters, keep, reg_covar)
             n_repaired += 1
-        e_step_result = e_step(
+        e_step_result = _partial_e_step(
             X, parameters, out=e_step_result if owned else None, centre=centre
         )
         owned = True
@@ -525,7 +557,7 @@ def run_em(
             break
     return EMResult(
         parameters,
-        e_step_result,
+        _complete(e_step_result) if owned else e_step_result,
         current * total_weight,
         n_iter,
         converged,

@@ -431,13 +431,13 @@ def test_run_em_recycles_only_its_own_e_steps(monkeypatch):
     given = e_step(X, parameters)
     saved = [array.copy() for array in given]
     outs = []
-    real_e_step = _em.e_step
+    real_e_step = _em._partial_e_step
 
     def recording_e_step(X, parameters, out=None, **kwargs):
         outs.append(out)
         return real_e_step(X, parameters, out=out, **kwargs)
 
-    monkeypatch.setattr(_em, "e_step", recording_e_step)
+    monkeypatch.setattr(_em, "_partial_e_step", recording_e_step)
     result = run_em(X, parameters, 4, reg_covar=1e-6, e_step_result=given)
     # The caller's E-step is never written over; later ones recycle the
     # previous step's memory.
@@ -448,6 +448,71 @@ def test_run_em_recycles_only_its_own_e_steps(monkeypatch):
     assert np.shares_memory(result.e_step.resp, outs[1].resp)
     reference = run_em(X, parameters, 4, reg_covar=1e-6)
     assert_array_equal(result.e_step.resp, reference.e_step.resp)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize(
+    "stop", [{"n_steps": 4}, {"n_steps": 0}, {"n_steps": 5, "tol": 1e9}]
+)
+def test_run_em_returns_the_whole_e_step_of_its_parameters(covariance_type, stop):
+    # The E-steps between M-steps skip the log-responsibilities; the one
+    # run_em returns has them, as e_step computes them, however it stopped.
+    X = _blobs(seed=34, n_per=100, n_features=3)
+    parameters, _ = make_parameters(
+        *_start(X, covariance_type, seed=35), covariance_type
+    )
+    stop = dict(stop)
+    result = run_em(X, parameters, stop.pop("n_steps"), reg_covar=1e-6, **stop)
+    expected = e_step(X, result.parameters)
+    for name in EStep._fields:
+        assert_array_equal(getattr(result.e_step, name), getattr(expected, name))
+
+
+def test_run_em_past_its_deadline_returns_the_whole_e_step():
+    X = _blobs(seed=36, n_per=100, n_features=2)
+    parameters, _ = make_parameters(*_start(X, "full", seed=37), "full")
+    result = run_em(X, parameters, 4, reg_covar=1e-6, deadline=0.0)
+    assert result.n_iter == 0
+    expected = e_step(X, parameters)
+    for name in EStep._fields:
+        assert_array_equal(getattr(result.e_step, name), getattr(expected, name))
+
+
+def test_run_em_returns_the_whole_e_step_of_rows_with_zero_density():
+    X = np.array([[0.0, 0.0], [1.0, -1.0], [0.5, 0.2], [1e170, 0.0]])
+    parameters, _ = make_parameters(
+        np.array([0.5, 0.5]),
+        np.array([[0.0, 0.0], [1.0, 1.0]]),
+        np.array([np.eye(2), np.eye(2)]),
+        "full",
+    )
+    with np.errstate(over="ignore"):
+        result = run_em(X, parameters, 3, reg_covar=1e-6)
+        expected = e_step(X, parameters)
+    # ln p = -inf stops EM before any M-step.
+    assert result.n_iter == 0
+    assert_array_equal(result.e_step.log_resp[3], np.log([0.5, 0.5]))
+    for name in EStep._fields:
+        assert_array_equal(getattr(result.e_step, name), getattr(expected, name))
+
+
+def test_run_em_computes_log_responsibilities_once(monkeypatch):
+    # No repeated work: of the E-steps of 4 iterations, only the last one's
+    # log-responsibilities are used (by the split and merge measures).
+    X = _blobs(seed=38, n_per=100, n_features=2)
+    parameters, _ = make_parameters(*_start(X, "full", seed=39), "full")
+    calls = []
+    real_complete = _em._complete
+
+    def counting_complete(partial):
+        calls.append(partial)
+        return real_complete(partial)
+
+    monkeypatch.setattr(_em, "_complete", counting_complete)
+    result = run_em(X, parameters, 4, reg_covar=1e-6)
+    assert result.n_iter == 4
+    assert len(calls) == 1
+    assert calls[0] is result.e_step
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
