@@ -2,7 +2,7 @@
 
 For each data set, a default ESM-EM fit runs with ``n_jobs=1``, with
 ``n_jobs=2`` (loky, the package's cut-over: generations go to the pool once
-one of them, run in-process, took ``_evolution._POOL_MIN_SECONDS``), and with
+one of them, run in-process, took ``_placement._POOL_MIN_SECONDS``), and with
 ``n_jobs=2`` forced into the pool from the first generation (cut-over 0), in
 turn, ``--repeats`` times; the medians of the whole fit's time and of the
 population's refinement (generations 2 onwards, from ``history_``) are
@@ -30,6 +30,7 @@ or ``python benchmarks/bench_n_jobs.py --cold``, ``--contention`` or
 """
 
 import argparse
+import functools
 import os
 import resource
 import statistics
@@ -40,7 +41,7 @@ import time
 import numpy as np
 from joblib import parallel_config
 
-from sklearn_esmem import EvolutionarySplitMergeMixture, _evolution
+from sklearn_esmem import EvolutionarySplitMergeMixture, _evolution, _placement
 from sklearn_esmem.datasets import load_paper_dataset, make_grid_mixture
 
 
@@ -72,10 +73,10 @@ DATASETS = {
 def _fit(X, params, n_jobs, cut_over=None):
     """One fit; ``cut_over`` replaces both of the package's cut-overs if given."""
     names = ("_POOL_MIN_SECONDS", "_COLD_POOL_MIN_SECONDS")
-    saved = [getattr(_evolution, name) for name in names]
+    saved = [getattr(_placement, name) for name in names]
     if cut_over is not None:
         for name in names:
-            setattr(_evolution, name, cut_over)
+            setattr(_placement, name, cut_over)
     try:
         start = time.perf_counter()
         est = EvolutionarySplitMergeMixture(
@@ -88,13 +89,13 @@ def _fit(X, params, n_jobs, cut_over=None):
         return time.perf_counter() - start, refinement, est
     finally:
         for name, value in zip(names, saved, strict=True):
-            setattr(_evolution, name, value)
+            setattr(_placement, name, value)
 
 
 def _first_fit(name, n_jobs, cold_cut_over=None):
     """Print the time of one fit with n_jobs, as the first of a fresh process."""
     if cold_cut_over is not None:
-        _evolution._COLD_POOL_MIN_SECONDS = cold_cut_over
+        _placement._COLD_POOL_MIN_SECONDS = cold_cut_over
     X, params = DATASETS[name]()
     elapsed, _, est = _fit(X, params, n_jobs)
     print(f"{elapsed} {est.n_components_}")
@@ -103,11 +104,11 @@ def _first_fit(name, n_jobs, cold_cut_over=None):
 def cold(dataset_names, repeats=3, cold_cut_over=None):
     """First fits in fresh processes: n_jobs=2, whose pool starts cold, against 1.
 
-    ``cold_cut_over`` replaces ``_evolution._COLD_POOL_MIN_SECONDS`` in those
+    ``cold_cut_over`` replaces ``_placement._COLD_POOL_MIN_SECONDS`` in those
     processes (what the value was chosen against).
     """
     if cold_cut_over is None:
-        cold_cut_over = _evolution._COLD_POOL_MIN_SECONDS
+        cold_cut_over = _placement._COLD_POOL_MIN_SECONDS
     print(f"Cut-over of a cold pool: {cold_cut_over} s; median of {repeats}.\n")
     print("| data | n_jobs=1, first fit | n_jobs=2, first fit (cold pool) | speed-up |")
     print("|---|---|---|---|")
@@ -221,7 +222,7 @@ def overhead(repeats=7):
     """Where a pooled generation's time goes, against the same one in-process.
 
     The pool runs :func:`_evolution.generation_task` first, in workers as
-    loky starts them, then :func:`_evolution.pooled_generation_task`, which
+    loky starts them, then through :func:`_placement.timed_task`, which
     first makes the worker keep its freed memory (``_allocator``); a worker
     keeps that setting, so the order matters. Run in a fresh process.
     """
@@ -229,7 +230,7 @@ def overhead(repeats=7):
     from threadpoolctl import threadpool_limits
 
     tasks = _generation()
-    # In the order the search dispatches them (_evolution._run_pooled).
+    # In the order the search dispatches them (_evolution.evolve).
     tasks.sort(key=lambda task: -task[1].n_components)
 
     def sums(measured):
@@ -248,7 +249,10 @@ def overhead(repeats=7):
         empty = []
         for label, function in (
             ("pool, workers as started", _evolution.generation_task),
-            ("pool, workers keeping freed memory", _evolution.pooled_generation_task),
+            (
+                "pool, workers keeping freed memory",
+                functools.partial(_placement.timed_task, _evolution.generation_task),
+            ),
         ):
             walls, measured, timelines = [], [], []
             for _ in range(repeats):
@@ -354,7 +358,7 @@ def main(argv=None):
         return
     # After the warm-up fit below, the pool is warm: the default cut-over is
     # _POOL_MIN_SECONDS (--cold measures first fits, with a cold pool).
-    cut_over = _evolution._POOL_MIN_SECONDS
+    cut_over = _placement._POOL_MIN_SECONDS
     configurations = {
         "n_jobs=1": (1, None),
         f"n_jobs=2, cut-over {cut_over} s": (2, None),

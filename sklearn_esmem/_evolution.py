@@ -16,52 +16,17 @@ result is the same for any ``n_jobs`` and any joblib backend.
 
 import time
 import warnings
-from contextlib import ExitStack
 from typing import NamedTuple
 
 import numpy as np
-from joblib import effective_n_jobs
 from sklearn.cluster import KMeans
-from sklearn.utils.parallel import Parallel, delayed
 
-from ._allocator import keep_freed_memory
 from ._em import make_parameters, n_parameters, run_em
 from ._kernels import gaussian_parameters
 from ._mutation import PAPER, choose_operator, feasible_operator, mutate
+from ._placement import TaskPlacement
 
 _SEED_BOUND = np.iinfo(np.int32).max
-
-# In-process time of a generation above which the next one goes to the joblib
-# pool. Measured on 2 cores (benchmarks/bench_n_jobs.py): a loky pool costs
-# about 10 ms per generation in dispatch and joblib's polling, so generations
-# of a few ms would run slower pooled; with workers that keep their freed
-# memory (._allocator), generations of about 30 ms (3-components) ran as fast
-# pooled as in-process, and longer ones faster.
-_POOL_MIN_SECONDS = 0.05
-# The same for a pool whose workers have not run a search in this process
-# lately: loky must first start them and each must import the package, 1.2
-# to 1.7 s on 2 cores, which pooled generations repay by about a third of
-# their in-process time each. Generations shorten as the search settles, so
-# the first ones must be long. First fits with n_jobs=2 against n_jobs=1
-# (bench_n_jobs.py --cold --cold-cut-over S): at 0.05 s, the warm pool's
-# cut-over, fits of 900 to 1,200 points ran at 0.23 to 0.44 of the speed;
-# at 0.3 s, the 3x3 grid of 22,500 points (first generation 0.3 to 0.4 s)
-# still opened a cold pool, at 0.88; at 0.5 s, every set but the largest
-# stayed in-process, at 0.99 to 1.00.
-_COLD_POOL_MIN_SECONDS = 0.5
-# loky stops workers idle for 300 s: a pool used more recently than this is
-# taken to be warm.
-_WARM_POOL_SECONDS = 240.0
-# time.monotonic() at the end of the last pooled generation, by number of jobs.
-_pool_last_used = {}
-
-
-def _pool_min_seconds(n_jobs):
-    """The cut-over for ``n_jobs``: lower once this process's pool is warm."""
-    last_used = _pool_last_used.get(effective_n_jobs(n_jobs))
-    if last_used is not None and time.monotonic() - last_used < _WARM_POOL_SECONDS:
-        return _POOL_MIN_SECONDS
-    return max(_POOL_MIN_SECONDS, _COLD_POOL_MIN_SECONDS)
 
 
 class Strategies(NamedTuple):
@@ -122,7 +87,6 @@ class TaskResult(NamedTuple):
     child: Individual
     n_em_iter: int
     n_repaired: int
-    seconds: float  # the task's own time, wherever it ran
 
 
 def criterion_value(criterion, log_lik, parameters, n_samples):
@@ -218,7 +182,6 @@ def refine(X, individual, settings, n_samples, sample_weight=None):
 
 def generation_task(X, individual, settings, seed, n_samples, sample_weight=None):
     """Refine a parent, mutate it, refine the child (one generation's work)."""
-    tick = time.perf_counter()
     rng = np.random.RandomState(seed)
     parent, parent_em = refine(X, individual, settings, n_samples, sample_weight)
     n_em_iter, n_repaired = parent_em.n_iter, parent_em.n_repaired
@@ -266,37 +229,7 @@ def generation_task(X, individual, settings, seed, n_samples, sample_weight=None
         child,
         n_em_iter + child_em.n_iter,
         n_repaired + repaired + child_em.n_repaired,
-        time.perf_counter() - tick,
     )
-
-
-def pooled_generation_task(*task):
-    """:func:`generation_task` as a pool worker runs it.
-
-    A worker process first keeps its freed memory for the next tasks
-    (:mod:`._allocator`); the result is the same.
-    """
-    keep_freed_memory()
-    return generation_task(*task)
-
-
-def _run_pooled(parallel, arguments, population):
-    """Run a generation's tasks in the pool, largest individuals first.
-
-    A task's time grows with its individual's number of components; started
-    largest first, the last task to finish is a small one, and the workers
-    end together. The results come back in the order of ``arguments``.
-    """
-    order = sorted(
-        range(len(arguments)), key=lambda index: -population[index].n_components
-    )
-    pooled = parallel(
-        delayed(pooled_generation_task)(*arguments[index]) for index in order
-    )
-    results = [None] * len(arguments)
-    for index, result in zip(order, pooled, strict=True):
-        results[index] = result
-    return results
 
 
 def initial_components(min_components, max_components, population_size):
@@ -368,13 +301,7 @@ def evolve(
     n_em_iter_total = 0
     n_repaired_total = 0
     generation = 0
-    pool_allowed = len(population) > 1 and effective_n_jobs(n_jobs) > 1
-    # The last generation's tasks' own time, wherever they ran: about what the
-    # next one's will take in-process, as the population changes little
-    # between generations.
-    last_seconds = 0.0
-    with ExitStack() as stack:
-        parallel = None
+    with TaskPlacement(n_jobs) as placement:
         for generation in range(1, max_generations + 1):
             seeds = rng.randint(_SEED_BOUND, size=len(population))
             arguments = [
@@ -382,25 +309,15 @@ def evolve(
                 for individual, seed in zip(population, seeds, strict=True)
             ]
             # A generation goes to the workers when the last one took long
-            # enough to pay for the pool's dispatch, and its start if it is
-            # cold (_pool_min_seconds); else it runs here, also after earlier
-            # ones were pooled, as generations shorten while k settles. The
-            # result is the same either way: every task draws from its own
-            # seed.
-            if pool_allowed and last_seconds >= _pool_min_seconds(n_jobs):
-                if parallel is None:
-                    # One task per dispatch, so that a worker done early
-                    # takes the next: generations' tasks differ by up to 2x
-                    # in time, and batches of one per worker left one worker
-                    # idle (bench_n_jobs.py; 1.5 against 1.4 on 49Gauss).
-                    parallel = stack.enter_context(
-                        Parallel(n_jobs=n_jobs, batch_size=1)
-                    )
-                results = _run_pooled(parallel, arguments, population)
-                _pool_last_used[effective_n_jobs(n_jobs)] = time.monotonic()
-            else:
-                results = [generation_task(*task) for task in arguments]
-            last_seconds = sum(result.seconds for result in results)
+            # enough to pay for the pool (._placement): the population changes
+            # little between generations. Largest individuals first, as a
+            # task's time grows with its number of components: the last task
+            # to finish is then a small one, and the workers end together.
+            order = sorted(
+                range(len(population)),
+                key=lambda index: -population[index].n_components,
+            )
+            results = placement.map("generation", generation_task, arguments, order)
             parents = [result.parent for result in results]
             children = [result.child for result in results]
             n_em_iter_total += sum(result.n_em_iter for result in results)

@@ -1,13 +1,11 @@
 """The search's building blocks: k-means initialisation, initial k, refinement."""
 
-import time
-
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from sklearn.cluster import KMeans
 
-from sklearn_esmem import _evolution
+from sklearn_esmem import _placement
 from sklearn_esmem._em import make_parameters
 from sklearn_esmem._evolution import (
     Individual,
@@ -90,15 +88,13 @@ class _CountingParallel:
     """Stands in for joblib's Parallel, counting the pools opened."""
 
     opened = 0
-    batch_size = None
+    dispatched = []
 
-    def __init__(self, n_jobs=None, batch_size="auto"):
-        self.n_jobs = n_jobs
-        self.batch_size = batch_size
+    def __init__(self, **options):
+        pass
 
     def __enter__(self):
         type(self).opened += 1
-        type(self).batch_size = self.batch_size
         return self
 
     def __exit__(self, *exc_info):
@@ -106,27 +102,24 @@ class _CountingParallel:
 
     def __call__(self, tasks):
         tasks = list(tasks)
-        # The individuals' sizes, in the order of dispatch.
-        type(self).dispatched.append([args[1].n_components for _, args, _ in tasks])
+        # The individuals' sizes, in the order of dispatch: timed_task's
+        # arguments are the task function and then the task's.
+        type(self).dispatched.append([args[2].n_components for _, args, _ in tasks])
         # Unwrapped: scikit-learn's delayed warns when called outside its
         # Parallel.
-        return [
+        return (
             getattr(function, "function", function)(*args, **kwargs)
             for function, args, kwargs in tasks
-        ]
+        )
 
 
-def _search_opening_pools(monkeypatch, cut_over, n_jobs, cold_cut_over=None):
+def _search_opening_pools(monkeypatch, cut_over, n_jobs):
     from sklearn_esmem import EvolutionarySplitMergeMixture
     from sklearn_esmem.datasets import make_grid_mixture
 
-    monkeypatch.setattr(_evolution, "Parallel", _CountingParallel)
-    monkeypatch.setattr(_evolution, "_POOL_MIN_SECONDS", cut_over)
-    monkeypatch.setattr(
-        _evolution,
-        "_COLD_POOL_MIN_SECONDS",
-        cut_over if cold_cut_over is None else cold_cut_over,
-    )
+    monkeypatch.setattr(_placement, "Parallel", _CountingParallel)
+    monkeypatch.setattr(_placement, "_POOL_MIN_SECONDS", cut_over)
+    monkeypatch.setattr(_placement, "_COLD_POOL_MIN_SECONDS", cut_over)
     _CountingParallel.opened = 0
     _CountingParallel.dispatched = []
     X, _ = make_grid_mixture(grid_size=2, n_per_component=40, random_state=0)
@@ -144,63 +137,11 @@ def test_small_generations_stay_in_process(monkeypatch):
 def test_slow_generations_go_to_the_pool_with_the_same_result(monkeypatch):
     opened, pooled = _search_opening_pools(monkeypatch, 0.0, n_jobs=2)
     assert opened == 1
-    assert _CountingParallel.batch_size == 1  # a free worker takes the next task
     # Largest individuals first, so that the workers end together.
-    assert _CountingParallel.dispatched
+    assert len(_CountingParallel.dispatched) == 3
     for sizes in _CountingParallel.dispatched:
         assert sizes == sorted(sizes, reverse=True)
     assert any(len(set(sizes)) > 1 for sizes in _CountingParallel.dispatched)
-    _, in_process = _search_opening_pools(monkeypatch, np.inf, n_jobs=2)
-    assert_allclose(pooled.means_, in_process.means_, rtol=0, atol=0)
-
-
-def test_a_cold_pool_needs_longer_generations(monkeypatch):
-    # Generations of any length open a warm pool here, none a cold one.
-    monkeypatch.setattr(_evolution, "_pool_last_used", {})
-    opened, _ = _search_opening_pools(monkeypatch, 0.0, 2, cold_cut_over=np.inf)
-    assert opened == 0
-    # A pool used a moment ago is warm.
-    _evolution._pool_last_used[2] = time.monotonic()
-    opened, _ = _search_opening_pools(monkeypatch, 0.0, 2, cold_cut_over=np.inf)
-    assert opened == 1
-    # ... and one idle for longer than loky keeps its workers is cold again.
-    _evolution._pool_last_used[2] = time.monotonic() - 2 * _evolution._WARM_POOL_SECONDS
-    opened, _ = _search_opening_pools(monkeypatch, 0.0, 2, cold_cut_over=np.inf)
-    assert opened == 0
-
-
-def test_pooled_generations_mark_the_pool_warm(monkeypatch):
-    monkeypatch.setattr(_evolution, "_pool_last_used", {})
-    before = time.monotonic()
-    _search_opening_pools(monkeypatch, 0.0, n_jobs=2)
-    assert _evolution._pool_last_used[2] >= before
-    monkeypatch.setattr(_evolution, "_POOL_MIN_SECONDS", 0.05)
-    monkeypatch.setattr(_evolution, "_COLD_POOL_MIN_SECONDS", 0.3)
-    assert _evolution._pool_min_seconds(2) == 0.05
-    assert _evolution._pool_min_seconds(3) == 0.3  # never used with 3 jobs
-
-
-def test_short_generations_after_pooled_ones_run_in_process(monkeypatch):
-    # Each generation goes where the last one's time says: here generations
-    # alternate between 1 s (the next goes to the pool; cut-over 0.5 s) and
-    # no time at all (the next runs in-process), by the tasks' own account.
-    real_task = _evolution.generation_task
-    calls = []
-
-    def scripted_task(*task):
-        calls.append(None)
-        generation_index = (len(calls) - 1) // 4  # population_size=4
-        seconds = 0.25 if generation_index % 2 == 0 else 0.0
-        return real_task(*task)._replace(seconds=seconds)
-
-    monkeypatch.setattr(_evolution, "generation_task", scripted_task)
-    monkeypatch.setattr(_evolution, "_pool_last_used", {})
-    opened, pooled = _search_opening_pools(monkeypatch, 0.5, n_jobs=2)
-    # Of the 3 generations, only the second pooled: the third ran here.
-    assert pooled.n_generations_ == 3
-    assert opened == 1
-    assert len(_CountingParallel.dispatched) == 1
-    monkeypatch.setattr(_evolution, "generation_task", real_task)
     _, in_process = _search_opening_pools(monkeypatch, np.inf, n_jobs=2)
     assert_allclose(pooled.means_, in_process.means_, rtol=0, atol=0)
 

@@ -1,0 +1,176 @@
+"""Where a batch of independent tasks runs: in this process, or in a joblib pool.
+
+The searches run their work as batches of independent tasks: a generation's
+refinements (ESM-EM, GA-EM), a pass's EM runs (OMR-EM), k-means starts. A
+pool of processes pays for itself only when a batch is long enough: on 2
+cores a loky pool costs about 10 ms per batch in dispatch and joblib's
+polling, and a pool whose workers are not running yet costs 1.2 to 1.7 s to
+start them, each importing the package. So a batch goes to the pool only
+when the last batch of the same kind took at least the cut-over, by its
+tasks' own account, and runs here otherwise: also after earlier batches were
+pooled, as a search's batches shorten while k settles. The first batch of a
+kind runs here, and measures it.
+
+The result never depends on where a batch runs: every task draws its
+randomness from its own seed, drawn by the caller in the parent.
+"""
+
+import time
+import warnings
+from contextlib import ExitStack
+
+from joblib import effective_n_jobs
+from sklearn.utils.parallel import Parallel, delayed
+
+from ._allocator import keep_freed_memory
+
+__all__ = ["TaskPlacement", "pool_min_seconds", "timed_task"]
+
+# Batch time, in-process, above which the next batch of its kind goes to a
+# warm pool. Measured on 2 cores (benchmarks/bench_n_jobs.py): a loky pool
+# costs about 10 ms per batch in dispatch and joblib's polling, so batches of
+# a few ms would run slower pooled; with workers that keep their freed memory
+# (._allocator), ESM-EM generations of about 30 ms (3-components) ran as fast
+# pooled as in-process, and longer ones faster.
+_POOL_MIN_SECONDS = 0.05
+# The same for a pool whose workers have not run a batch in this process
+# lately: loky must first start them and each must import the package, 1.2
+# to 1.7 s on 2 cores, which pooled batches repay by about a third of their
+# in-process time each. Batches shorten as a search settles, so the first
+# ones must be long. First fits of ESM-EM with n_jobs=2 against n_jobs=1
+# (bench_n_jobs.py --cold --cold-cut-over S): at 0.05 s, the warm pool's
+# cut-over, fits of 900 to 1,200 points ran at 0.23 to 0.44 of the speed;
+# at 0.3 s, the 3x3 grid of 22,500 points (first generation 0.3 to 0.4 s)
+# still opened a cold pool, at 0.88; at 0.5 s, every set but the largest
+# stayed in-process, at 0.99 to 1.00.
+_COLD_POOL_MIN_SECONDS = 0.5
+# loky stops workers idle for 300 s: a pool used more recently than this is
+# taken to be warm.
+_WARM_POOL_SECONDS = 240.0
+# time.monotonic() at the end of the last pooled batch, by number of jobs.
+# The pool (loky's reusable executor) is the process's, whichever estimator
+# used it.
+_pool_last_used = {}
+
+
+def pool_min_seconds(n_jobs):
+    """The cut-over for ``n_jobs``: lower once this process's pool is warm."""
+    last_used = _pool_last_used.get(effective_n_jobs(n_jobs))
+    if last_used is not None and time.monotonic() - last_used < _WARM_POOL_SECONDS:
+        return _POOL_MIN_SECONDS
+    return max(_POOL_MIN_SECONDS, _COLD_POOL_MIN_SECONDS)
+
+
+def timed_task(function, *arguments):
+    """Return ``function(*arguments)`` and its time in seconds, where it ran.
+
+    In a pool worker, the worker first keeps its freed memory for the next
+    tasks (:mod:`._allocator`); the result is the same.
+    """
+    keep_freed_memory()
+    tick = time.perf_counter()
+    result = function(*arguments)
+    return result, time.perf_counter() - tick
+
+
+class TaskPlacement:
+    """Run batches of tasks here or in a joblib pool, as the last batch's time says.
+
+    Use it as a context manager: the pool, opened at the first pooled batch,
+    stays open for the later ones and closes on exit.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        As scikit-learn's ``n_jobs``; with one job everything runs here.
+
+    Attributes
+    ----------
+    last_seconds : dict
+        By kind of batch, the time its tasks took in the last batch.
+    n_pooled : int
+        How many batches went to the pool.
+    """
+
+    def __init__(self, n_jobs):
+        self.n_jobs = n_jobs
+        self.last_seconds = {}
+        self.n_pooled = 0
+        self._pool_allowed = effective_n_jobs(n_jobs) > 1
+        self._stack = ExitStack()
+        self._parallel = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return self._stack.__exit__(*exc_info)
+
+    def _pooled(self, kind, n_tasks):
+        return (
+            self._pool_allowed
+            and n_tasks > 1
+            and self.last_seconds.get(kind, 0.0) >= pool_min_seconds(self.n_jobs)
+        )
+
+    def imap(self, kind, function, argument_lists):
+        """Yield ``function(*arguments)`` for each of ``argument_lists``, in order.
+
+        Each result is handed over as it is ready, so the caller can stop
+        early (a time budget): closing the generator cancels the tasks not
+        started, and the batch's time is that of the tasks done.
+        """
+        argument_lists = list(argument_lists)
+        if not self._pooled(kind, len(argument_lists)):
+            timed = (timed_task(function, *arguments) for arguments in argument_lists)
+            yield from self._timing(kind, timed)
+            return
+        if self._parallel is None:
+            # One task per dispatch, so that a worker done early takes the
+            # next: a batch's tasks differ by up to 2x in time, and batches
+            # of one per worker left one worker idle (bench_n_jobs.py; 1.5
+            # against 1.4 on 49Gauss).
+            self._parallel = self._stack.enter_context(
+                Parallel(n_jobs=self.n_jobs, batch_size=1, return_as="generator")
+            )
+        self.n_pooled += 1
+        timed = self._parallel(
+            delayed(timed_task)(function, *arguments) for arguments in argument_lists
+        )
+        try:
+            yield from self._timing(kind, timed)
+        finally:
+            with warnings.catch_warnings():
+                # joblib warns that the tasks it had started are cancelled or
+                # unused: that is what stopping early means.
+                warnings.simplefilter("ignore", UserWarning)
+                timed.close()
+            _pool_last_used[effective_n_jobs(self.n_jobs)] = time.monotonic()
+
+    def map(self, kind, function, argument_lists, order=None):
+        """``[function(*arguments) for arguments in argument_lists]``.
+
+        ``order``, a permutation of the tasks' indices, is the order in which
+        they are dispatched (largest first, so that the workers end
+        together); the results come back in the order of ``argument_lists``.
+        """
+        argument_lists = list(argument_lists)
+        if order is None:
+            order = range(len(argument_lists))
+        order = list(order)
+        results = [None] * len(argument_lists)
+        dispatched = (argument_lists[index] for index in order)
+        for index, result in zip(
+            order, self.imap(kind, function, dispatched), strict=True
+        ):
+            results[index] = result
+        return results
+
+    def _timing(self, kind, timed):
+        seconds = 0.0
+        try:
+            for result, task_seconds in timed:
+                seconds += task_seconds
+                yield result
+        finally:
+            self.last_seconds[kind] = seconds

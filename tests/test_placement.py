@@ -1,0 +1,184 @@
+"""Where batches of tasks run: in-process or in the joblib pool (_placement)."""
+
+import time
+
+import numpy as np
+import pytest
+
+from sklearn_esmem import _placement
+from sklearn_esmem._placement import TaskPlacement, pool_min_seconds, timed_task
+
+
+class RecordingParallel:
+    """Stands in for joblib's Parallel: runs the tasks here, recording them."""
+
+    opened = 0
+    options = None
+    dispatched = []
+
+    def __init__(self, **options):
+        type(self).options = options
+
+    def __enter__(self):
+        type(self).opened += 1
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def __call__(self, tasks):
+        tasks = list(tasks)
+        type(self).dispatched.append([args for _, args, _ in tasks])
+        # Unwrapped: scikit-learn's delayed warns when called outside its
+        # Parallel. A generator, as return_as="generator" gives.
+        return (
+            getattr(function, "function", function)(*args, **kwargs)
+            for function, args, kwargs in tasks
+        )
+
+
+@pytest.fixture
+def recording(monkeypatch):
+    """A RecordingParallel for the pool, no pool used yet, and given cut-overs."""
+    monkeypatch.setattr(_placement, "Parallel", RecordingParallel)
+    monkeypatch.setattr(_placement, "_pool_last_used", {})
+    RecordingParallel.opened = 0
+    RecordingParallel.dispatched = []
+
+    def set_cut_overs(warm, cold):
+        monkeypatch.setattr(_placement, "_POOL_MIN_SECONDS", warm)
+        monkeypatch.setattr(_placement, "_COLD_POOL_MIN_SECONDS", cold)
+
+    return set_cut_overs
+
+
+def _sleep_and_return(seconds, value):
+    time.sleep(seconds)
+    return value
+
+
+def _batch(seconds, n_tasks=3):
+    return [(seconds, index) for index in range(n_tasks)]
+
+
+def test_timed_task_returns_the_result_and_its_time():
+    result, seconds = timed_task(_sleep_and_return, 0.02, "value")
+    assert result == "value"
+    assert 0.02 <= seconds < 1.0
+
+
+def test_the_first_batch_runs_here_and_a_long_one_sends_the_next_to_the_pool(
+    recording,
+):
+    recording(warm=0.05, cold=0.05)
+    with TaskPlacement(n_jobs=2) as placement:
+        # 3 x 0.03 s >= 0.05 s: the next batch of this kind is pooled.
+        assert placement.map("refine", _sleep_and_return, _batch(0.03)) == [0, 1, 2]
+        assert RecordingParallel.opened == 0
+        assert placement.last_seconds["refine"] >= 0.09
+        assert placement.map("refine", _sleep_and_return, _batch(0.0)) == [0, 1, 2]
+        assert RecordingParallel.opened == 1
+        assert placement.n_pooled == 1
+        # One task per dispatch, results handed over as they come.
+        assert RecordingParallel.options["batch_size"] == 1
+        assert RecordingParallel.options["return_as"] == "generator"
+        # That batch was short: the next runs here again.
+        placement.map("refine", _sleep_and_return, _batch(0.0))
+        assert placement.n_pooled == 1
+    assert len(RecordingParallel.dispatched) == 1
+
+
+def test_kinds_of_batches_are_timed_apart(recording):
+    recording(warm=0.05, cold=0.05)
+    with TaskPlacement(n_jobs=2) as placement:
+        placement.map("long", _sleep_and_return, _batch(0.03))
+        placement.map("short", _sleep_and_return, _batch(0.0))
+        assert placement.n_pooled == 0
+        placement.map("long", _sleep_and_return, _batch(0.0))
+        assert placement.n_pooled == 1
+
+
+def test_a_cold_pool_needs_longer_batches(recording):
+    recording(warm=0.0, cold=np.inf)
+    with TaskPlacement(n_jobs=2) as placement:
+        placement.map("refine", _sleep_and_return, _batch(0.0))
+        assert placement.n_pooled == 0
+        # A pool used a moment ago is warm ...
+        _placement._pool_last_used[2] = time.monotonic()
+        placement.map("refine", _sleep_and_return, _batch(0.0))
+        assert placement.n_pooled == 1
+        # ... and one idle for longer than loky keeps its workers is cold.
+        _placement._pool_last_used[2] = (
+            time.monotonic() - 2 * _placement._WARM_POOL_SECONDS
+        )
+        placement.map("refine", _sleep_and_return, _batch(0.0))
+        assert placement.n_pooled == 1
+
+
+def test_pooled_batches_mark_the_pool_warm(recording):
+    recording(warm=0.0, cold=0.0)
+    before = time.monotonic()
+    with TaskPlacement(n_jobs=2) as placement:
+        placement.map("refine", _sleep_and_return, _batch(0.0))
+    assert placement.n_pooled == 1
+    assert _placement._pool_last_used[2] >= before
+    recording(warm=0.05, cold=0.3)
+    assert pool_min_seconds(2) == 0.05
+    assert pool_min_seconds(3) == 0.3  # never used with 3 jobs
+
+
+def test_order_of_dispatch_and_order_of_results(recording):
+    recording(warm=0.0, cold=0.0)
+    arguments = [(0.0, value) for value in "abcd"]
+    with TaskPlacement(n_jobs=2) as placement:
+        results = placement.map(
+            "refine", _sleep_and_return, arguments, order=[2, 0, 3, 1]
+        )
+    assert results == ["a", "b", "c", "d"]
+    assert [args[2] for args in RecordingParallel.dispatched[0]] == list("cadb")
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_stopping_early_runs_no_more_tasks(recording, pooled):
+    recording(warm=0.0 if pooled else np.inf, cold=0.0 if pooled else np.inf)
+    ran = []
+
+    def task(value):
+        ran.append(value)
+        return value
+
+    with TaskPlacement(n_jobs=2) as placement:
+        results = placement.imap("runs", task, [(value,) for value in range(4)])
+        assert next(results) == 0
+        results.close()
+    assert placement.n_pooled == int(pooled)
+    assert ran == [0]
+    assert "runs" in placement.last_seconds
+
+
+@pytest.mark.parametrize("n_jobs", [None, 1])
+def test_one_job_never_opens_a_pool(recording, n_jobs):
+    recording(warm=0.0, cold=0.0)
+    with TaskPlacement(n_jobs=n_jobs) as placement:
+        placement.map("refine", _sleep_and_return, _batch(0.0))
+        placement.map("refine", _sleep_and_return, _batch(0.0))
+    assert RecordingParallel.opened == 0
+
+
+def test_a_single_task_runs_here(recording):
+    recording(warm=0.0, cold=0.0)
+    with TaskPlacement(n_jobs=2) as placement:
+        assert placement.map("refine", _sleep_and_return, _batch(0.0, 1)) == [0]
+    assert RecordingParallel.opened == 0
+
+
+def test_a_real_pool_gives_the_results_in_order(monkeypatch):
+    monkeypatch.setattr(_placement, "_POOL_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(_placement, "_COLD_POOL_MIN_SECONDS", 0.0)
+    arguments = [(0.0, value) for value in range(6)]
+    with TaskPlacement(n_jobs=2) as placement:
+        results = placement.map(
+            "refine", _sleep_and_return, arguments, order=[5, 4, 3, 2, 1, 0]
+        )
+    assert placement.n_pooled == 1
+    assert results == list(range(6))
