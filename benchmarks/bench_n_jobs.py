@@ -17,6 +17,10 @@ process, never more than 10 % slower where it is not.
 of a fresh process, whose loky pool must start its workers, and whose
 cut-over is therefore ``_COLD_POOL_MIN_SECONDS``.
 
+``--baselines`` measures OMR-EM (two passes) and GA-EM the same way: each
+fresh process fits twice, so the first fit finds the pool cold and the
+second finds it warm if the first used it.
+
 ``--contention`` measures instead how much two single-threaded processes
 running a generation's tasks at once slow each other down: the ceiling of
 any 2-worker speed-up on this machine. ``--overhead`` measures where a
@@ -25,8 +29,8 @@ in-process and inside the loky workers, before and after the workers keep
 their freed memory, the wall time, and the dispatch of as many empty tasks.
 
 Run: ``python benchmarks/bench_n_jobs.py [--repeats 3] [--backend loky]``
-or ``python benchmarks/bench_n_jobs.py --cold``, ``--contention`` or
-``--overhead``
+or ``python benchmarks/bench_n_jobs.py --cold``, ``--baselines``,
+``--contention`` or ``--overhead``
 """
 
 import argparse
@@ -41,7 +45,13 @@ import time
 import numpy as np
 from joblib import parallel_config
 
-from sklearn_esmem import EvolutionarySplitMergeMixture, _evolution, _placement
+from sklearn_esmem import (
+    EvolutionarySplitMergeMixture,
+    GeneticEMMixture,
+    OrderedMultipleRunsMixture,
+    _evolution,
+    _placement,
+)
 from sklearn_esmem.datasets import load_paper_dataset, make_grid_mixture
 
 
@@ -68,6 +78,8 @@ DATASETS = {
     "3x3 grid (N=22500, k_max=30)": _grid(3, 2500, max_components=30),
     "7x7 grid (N=19600)": _grid(7, 400),
 }
+# --baselines' default: OMR-EM runs every k up to sqrt(N), too long beyond.
+BASELINE_DATASETS = list(DATASETS)[:4]
 
 
 def _fit(X, params, n_jobs, cut_over=None):
@@ -300,6 +312,65 @@ def overhead(repeats=7):
         print(f"| {label} | {1e3 * statistics.median(values):.1f} |")
 
 
+BASELINES = {
+    "OMR-EM (n_passes=2)": (OrderedMultipleRunsMixture, {"n_passes": 2}),
+    "GA-EM": (GeneticEMMixture, {}),
+}
+
+
+def _baseline_fits(name, method, n_jobs):
+    """Print the times of two fits of a baseline in this fresh process.
+
+    The first finds the pool cold, the second warm if the first used it.
+    """
+    X, params = DATASETS[name]()
+    estimator, options = BASELINES[method]
+    if "max_components" in params:
+        options = {**options, "max_components": params["max_components"]}
+    times = []
+    for _ in range(2):
+        start = time.perf_counter()
+        estimator(random_state=0, n_jobs=n_jobs, **options).fit(X)
+        times.append(time.perf_counter() - start)
+    print(*times)
+
+
+def baselines(dataset_names, repeats=3):
+    """OMR-EM and GA-EM with n_jobs=2 against 1: a fresh process's two first fits."""
+    print(f"Median of {repeats} fresh processes, each fitting twice.\n")
+    print(
+        "| data | method | n_jobs=1, first fit | n_jobs=2, first fit | speed-up "
+        "| n_jobs=1, second fit | n_jobs=2, second fit | speed-up |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for name in dataset_names:
+        for method in BASELINES:
+            times = {1: [], 2: []}
+            for _ in range(repeats):
+                for n_jobs in (1, 2):
+                    output = subprocess.run(
+                        [
+                            sys.executable,
+                            __file__,
+                            "--baseline-fits",
+                            name,
+                            method,
+                            str(n_jobs),
+                        ],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout.split()
+                    times[n_jobs].append([float(value) for value in output])
+            cells = []
+            for fit in (0, 1):
+                one, two = (
+                    statistics.median(run[fit] for run in times[n]) for n in (1, 2)
+                )
+                cells.append(f"{one:.2f} s | {two:.2f} s | {one / two:.2f}")
+            print(f"| {name} | {method} | {' | '.join(cells)} |", flush=True)
+
+
 def contention():
     """One generation's tasks (49Gauss) in one process, then in two at once."""
     from concurrent.futures import ProcessPoolExecutor
@@ -341,8 +412,22 @@ def main(argv=None):
         type=float,
         help="with --cold: the cold pool's cut-over, s (default: the package's)",
     )
+    parser.add_argument(
+        "--baselines",
+        action="store_true",
+        help="only measure OMR-EM and GA-EM, two fits per fresh process",
+    )
     parser.add_argument("--first-fit", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline-fits", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.baseline_fits:
+        name, method, n_jobs = args.baseline_fits
+        _baseline_fits(name, method, int(n_jobs))
+        return
+    if args.baselines:
+        names = args.datasets if args.datasets != list(DATASETS) else BASELINE_DATASETS
+        baselines(names, args.repeats)
+        return
     if args.first_fit:
         name, n_jobs, cold_cut_over = args.first_fit
         _first_fit(name, int(n_jobs), float(cold_cut_over))

@@ -15,15 +15,11 @@ which hands integer seeds to the tasks: the model is the same for any
 """
 
 import time
-import warnings
-from contextlib import nullcontext
 from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
-from joblib import effective_n_jobs
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.parallel import Parallel, delayed
 
 from . import criteria
 from ._base import BaseSearchMixture, SearchOutcome
@@ -36,6 +32,7 @@ from ._em import (
     run_em,
 )
 from ._evolution import SearchSettings, criterion_value, kmeans_parameters
+from ._placement import TaskPlacement
 
 __all__ = ["GeneticEMMixture", "OrderedMultipleRunsMixture"]
 
@@ -61,29 +58,6 @@ def _record(generation, start, best_criterion, best_n_components, n_em_iter, ks)
         "n_em_iter": n_em_iter,
         "population_n_components": tuple(ks),
     }
-
-
-def _pool(n_jobs, n_tasks, **kwargs):
-    """A joblib pool when it can help, else None (work in this process)."""
-    if n_tasks > 1 and effective_n_jobs(n_jobs) > 1:
-        return Parallel(n_jobs=n_jobs, **kwargs)
-    return None
-
-
-def _map(pool, function, argument_lists):
-    """``[function(*arguments) ...]``, through ``pool`` if there is one."""
-    if pool is None:
-        return [function(*arguments) for arguments in argument_lists]
-    return pool(delayed(function)(*arguments) for arguments in argument_lists)
-
-
-def _close(runs):
-    """Stop the runs of a pass that are no longer wanted."""
-    with warnings.catch_warnings():
-        # joblib warns that the runs it had started are cancelled or unused:
-        # that is what running out of time means.
-        warnings.simplefilter("ignore", UserWarning)
-        runs.close()
 
 
 def _out_of_time(max_time, start):
@@ -340,47 +314,55 @@ class OrderedMultipleRunsMixture(BaseSearchMixture):
         history = []
         n_em_iter = n_repaired = 0
         out_of_time = False
-        # The generator form hands back each run as it ends, in order, so the
-        # budget is checked after every run in parallel too.
-        parallel = _pool(self.n_jobs, len(ks), return_as="generator")
-        for n_pass in range(1, self.n_passes + 1):
-            seeds = random_state.randint(_SEED_BOUND, size=len(ks))
-            arguments = (
-                (X, k, seed, settings, self.max_iter_per_run, n_samples, sample_weight)
-                for k, seed in zip(ks, seeds, strict=True)
-            )
-            if parallel is None:
-                runs = (_omr_run(*args) for args in arguments)
-            else:
-                runs = parallel(delayed(_omr_run)(*args) for args in arguments)
-            run_ks = []
-            try:
-                for run in runs:
-                    n_em_iter += run.n_em_iter
-                    n_repaired += run.n_repaired
-                    run_ks.append(run.parameters.n_components)
-                    # Strictly lower: of equal runs, the first (lowest k,
-                    # earliest pass) is kept.
-                    if best is None or run.sort_key() < best.sort_key():
-                        best = run
-                    if _out_of_time(self.max_time, start):
-                        out_of_time = True
-                        break
-            finally:
-                _close(runs)
-            history.append(
-                _record(
-                    n_pass,
-                    start,
-                    best.criterion,
-                    best.parameters.n_components,
-                    n_em_iter,
-                    run_ks,
+        # Each run is handed back as it ends, in order, so the budget is
+        # checked after every run in the pool too. A pass goes to the pool
+        # when the last one took long enough to pay for it (._placement): the
+        # first runs here.
+        with TaskPlacement(self.n_jobs) as placement:
+            for n_pass in range(1, self.n_passes + 1):
+                seeds = random_state.randint(_SEED_BOUND, size=len(ks))
+                arguments = [
+                    (
+                        X,
+                        k,
+                        seed,
+                        settings,
+                        self.max_iter_per_run,
+                        n_samples,
+                        sample_weight,
+                    )
+                    for k, seed in zip(ks, seeds, strict=True)
+                ]
+                runs = placement.imap("pass", _omr_run, arguments)
+                run_ks = []
+                try:
+                    for run in runs:
+                        n_em_iter += run.n_em_iter
+                        n_repaired += run.n_repaired
+                        run_ks.append(run.parameters.n_components)
+                        # Strictly lower: of equal runs, the first (lowest k,
+                        # earliest pass) is kept.
+                        if best is None or run.sort_key() < best.sort_key():
+                            best = run
+                        if _out_of_time(self.max_time, start):
+                            out_of_time = True
+                            break
+                finally:
+                    # Cancels the runs not started when out of time.
+                    runs.close()
+                history.append(
+                    _record(
+                        n_pass,
+                        start,
+                        best.criterion,
+                        best.parameters.n_components,
+                        n_em_iter,
+                        run_ks,
+                    )
                 )
-            )
-            _print_progress(self, "Pass", history[-1])
-            if out_of_time:
-                break
+                _print_progress(self, "Pass", history[-1])
+                if out_of_time:
+                    break
         self.n_passes_ = len(history)
         return SearchOutcome(best.parameters, history, n_em_iter, n_repaired)
 
@@ -957,14 +939,15 @@ class GeneticEMMixture(BaseSearchMixture):
             ks = _initial_components(
                 min_components, max_components, self.population_size, random_state
             )
-        pool = _pool(self.n_jobs, len(population) if ks is None else ks.size)
         history = []
         n_em_iter = n_repaired = n_stall = 0
         previous_k = None
-        with pool if pool is not None else nullcontext():
+        # Each kind of batch goes to the pool when its last one took long
+        # enough to pay for it (._placement).
+        with TaskPlacement(self.n_jobs) as placement:
             if population is None:
                 population, n_repaired = self._kmeans_population(
-                    pool, X, ks, max_components, random_state, sample_weight
+                    placement, X, ks, max_components, random_state, sample_weight
                 )
             # The first individual stands in for the elitist until one is
             # evaluated: a warm start's best keeps its weights this way (a
@@ -972,11 +955,23 @@ class GeneticEMMixture(BaseSearchMixture):
             elitist = population[0]
             for generation in range(1, self.max_generations + 1):
                 parents = _refine_all(
-                    pool, X, population, elitist, settings, sample_weight
+                    placement,
+                    "parents",
+                    X,
+                    population,
+                    elitist,
+                    settings,
+                    sample_weight,
                 )
                 children = self._recombine(parents.individuals, random_state)
                 children = _refine_all(
-                    pool, X, children, parents.elitist, settings, sample_weight
+                    placement,
+                    "children",
+                    X,
+                    children,
+                    parents.elitist,
+                    settings,
+                    sample_weight,
                 )
                 elitist = children.elitist
                 n_em_iter += parents.n_em_iter + children.n_em_iter
@@ -1005,7 +1000,13 @@ class GeneticEMMixture(BaseSearchMixture):
                 if _out_of_time(self.max_time, start):
                     break
                 population = _mutate_all(
-                    pool, X, population, elitist, random_state, settings, sample_weight
+                    placement,
+                    X,
+                    population,
+                    elitist,
+                    random_state,
+                    settings,
+                    sample_weight,
                 )
         self.population_ = population
         self.n_generations_ = len(history)
@@ -1041,7 +1042,7 @@ class GeneticEMMixture(BaseSearchMixture):
                 return list(previous)
         return None
 
-    def _kmeans_population(self, pool, X, ks, max_components, rng, sample_weight):
+    def _kmeans_population(self, placement, X, ks, max_components, rng, sample_weight):
         """One individual per k of ``ks``, each from its own k-means."""
         settings = SearchSettings(
             covariance_type=self.covariance_type,
@@ -1060,8 +1061,8 @@ class GeneticEMMixture(BaseSearchMixture):
         # unused: a tenth of the mean variance of the data.
         total = np.cov(X.T, aweights=sample_weight).reshape(n_features, n_features)
         spare = max(np.trace(total) / (10 * n_features), self.reg_covar, 1e-12)
-        results = _map(
-            pool,
+        results = placement.map(
+            "start",
             _initial_task,
             (
                 (
@@ -1087,15 +1088,15 @@ class _Refined(NamedTuple):
     n_repaired: int
 
 
-def _refine_all(pool, X, individuals, elitist, settings, sample_weight):
+def _refine_all(placement, kind, X, individuals, elitist, settings, sample_weight):
     """Refine every individual; the elitist becomes the best seen so far.
 
     Only the individual that *is* the elitist keeps its weights. An
     individual at least as good as the elitist replaces it (``<=``, as the
     authors' code: of equal individuals, the latest).
     """
-    results = _map(
-        pool,
+    results = placement.map(
+        kind,
         _refine_task,
         (
             (X, individual, individual is elitist, settings, sample_weight)
@@ -1117,14 +1118,14 @@ def _refine_all(pool, X, individuals, elitist, settings, sample_weight):
     )
 
 
-def _mutate_all(pool, X, population, elitist, rng, settings, sample_weight=None):
+def _mutate_all(placement, X, population, elitist, rng, settings, sample_weight=None):
     """Mutate every individual but the elitist, each from its own seed."""
     # A seed for everyone, the elitist too, so that the draws of the others do
     # not depend on where the elitist stands.
     seeds = rng.randint(_SEED_BOUND, size=len(population))
     mutants = iter(
-        _map(
-            pool,
+        placement.map(
+            "mutate",
             _mutate_task,
             (
                 (X, individual, seed, settings, sample_weight)

@@ -4,9 +4,17 @@ import time
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
+from sklearn.base import clone
 
-from sklearn_esmem import _placement
+from sklearn_esmem import (
+    EvolutionarySplitMergeMixture,
+    GeneticEMMixture,
+    OrderedMultipleRunsMixture,
+    _placement,
+)
 from sklearn_esmem._placement import TaskPlacement, pool_min_seconds, timed_task
+from sklearn_esmem.datasets import make_grid_mixture
 
 
 class RecordingParallel:
@@ -182,3 +190,25 @@ def test_a_real_pool_gives_the_results_in_order(monkeypatch):
         )
     assert placement.n_pooled == 1
     assert results == list(range(6))
+
+
+SEARCHES = [
+    EvolutionarySplitMergeMixture(population_size=4, max_generations=3),
+    OrderedMultipleRunsMixture(n_passes=3, max_components=4),
+    GeneticEMMixture(population_size=4, max_generations=3, max_components=6),
+]
+
+
+@pytest.mark.parametrize("search", SEARCHES, ids=lambda est: type(est).__name__)
+def test_searches_pool_only_batches_long_enough(recording, search):
+    X, _ = make_grid_mixture(grid_size=2, n_per_component=40, random_state=0)
+    search = clone(search).set_params(n_jobs=2, random_state=0)
+    recording(warm=np.inf, cold=np.inf)
+    in_process = clone(search).fit(X)
+    assert RecordingParallel.opened == 0
+    recording(warm=0.0, cold=0.0)
+    pooled = clone(search).fit(X)
+    # One pool for the whole search, kept open between its batches.
+    assert RecordingParallel.opened == 1
+    assert len(RecordingParallel.dispatched) >= 2
+    assert_allclose(pooled.means_, in_process.means_, rtol=0, atol=0)
