@@ -8,8 +8,10 @@ polling, and a pool whose workers are not running yet costs 1.2 to 1.7 s to
 start them, each importing the package. So a batch goes to the pool only
 when the last batch of the same kind took at least the cut-over, by its
 tasks' own account, and runs here otherwise: also after earlier batches were
-pooled, as a search's batches shorten while k settles. The first batch of a
-kind runs here, and measures it.
+pooled, as a search's batches shorten while k settles. A batch that runs
+here moves its remaining tasks to the pool once they look long enough, at
+the pace of those done, if the pool is warm: so the first batch of each kind
+in a fit, which has no last batch to go by, does not wait for the next one.
 
 The result never depends on where a batch runs: every task draws its
 randomness from its own seed, drawn by the caller in the parent.
@@ -24,7 +26,7 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from ._allocator import keep_freed_memory
 
-__all__ = ["TaskPlacement", "pool_min_seconds", "timed_task"]
+__all__ = ["TaskPlacement", "pool_is_warm", "pool_min_seconds", "timed_task"]
 
 # Batch time, in-process, above which the next batch of its kind goes to a
 # warm pool. Measured on 2 cores (benchmarks/bench_n_jobs.py): a loky pool
@@ -53,10 +55,15 @@ _WARM_POOL_SECONDS = 240.0
 _pool_last_used = {}
 
 
+def pool_is_warm(n_jobs):
+    """Whether this process's pool for ``n_jobs`` ran a batch lately."""
+    last_used = _pool_last_used.get(effective_n_jobs(n_jobs))
+    return last_used is not None and time.monotonic() - last_used < _WARM_POOL_SECONDS
+
+
 def pool_min_seconds(n_jobs):
     """The cut-over for ``n_jobs``: lower once this process's pool is warm."""
-    last_used = _pool_last_used.get(effective_n_jobs(n_jobs))
-    if last_used is not None and time.monotonic() - last_used < _WARM_POOL_SECONDS:
+    if pool_is_warm(n_jobs):
         return _POOL_MIN_SECONDS
     return max(_POOL_MIN_SECONDS, _COLD_POOL_MIN_SECONDS)
 
@@ -119,12 +126,49 @@ class TaskPlacement:
         Each result is handed over as it is ready, so the caller can stop
         early (a time budget): closing the generator cancels the tasks not
         started, and the batch's time is that of the tasks done.
+
+        A batch that starts here moves its remaining tasks to a warm pool
+        once they look long enough to pay for it, at the pace of those done:
+        the first batch of each kind in a fit starts here, and so does any
+        batch after a short one.
         """
         argument_lists = list(argument_lists)
-        if not self._pooled(kind, len(argument_lists)):
-            timed = (timed_task(function, *arguments) for arguments in argument_lists)
-            yield from self._timing(kind, timed)
-            return
+        n_tasks = len(argument_lists)
+        seconds = 0.0
+        n_done = 0
+        try:
+            if not self._pooled(kind, n_tasks):
+                while n_done < n_tasks:
+                    result, task_seconds = timed_task(function, *argument_lists[n_done])
+                    seconds += task_seconds
+                    n_done += 1
+                    yield result
+                    if self._move_the_rest(seconds, n_done, n_tasks):
+                        break
+            if n_done < n_tasks:
+                pooled = self._run_pooled(function, argument_lists[n_done:])
+                try:
+                    for result, task_seconds in pooled:
+                        seconds += task_seconds
+                        yield result
+                finally:
+                    pooled.close()
+        finally:
+            self.last_seconds[kind] = seconds
+
+    def _move_the_rest(self, seconds, n_done, n_tasks):
+        # Only to a warm pool: a cold one costs more to start than the rest
+        # of one batch repays.
+        n_left = n_tasks - n_done
+        return (
+            self._pool_allowed
+            and n_left > 1
+            and seconds / n_done * n_left >= _POOL_MIN_SECONDS
+            and pool_is_warm(self.n_jobs)
+        )
+
+    def _run_pooled(self, function, argument_lists):
+        """Yield ``(result, seconds)`` of each task, run in the pool."""
         if self._parallel is None:
             # One task per dispatch, so that a worker done early takes the
             # next: a batch's tasks differ by up to 2x in time, and batches
@@ -138,7 +182,7 @@ class TaskPlacement:
             delayed(timed_task)(function, *arguments) for arguments in argument_lists
         )
         try:
-            yield from self._timing(kind, timed)
+            yield from timed
         finally:
             with warnings.catch_warnings():
                 # joblib warns that the tasks it had started are cancelled or
@@ -165,12 +209,3 @@ class TaskPlacement:
         ):
             results[index] = result
         return results
-
-    def _timing(self, kind, timed):
-        seconds = 0.0
-        try:
-            for result, task_seconds in timed:
-                seconds += task_seconds
-                yield result
-        finally:
-            self.last_seconds[kind] = seconds

@@ -165,7 +165,10 @@ class OrderedMultipleRunsMixture(BaseSearchMixture):
 
     n_jobs : int, default=None
         Number of jobs running the runs of a pass in parallel over k, through
-        joblib. The result does not depend on it.
+        joblib. The first pass runs in this process; a later one goes to the
+        pool when the previous pass took at least 0.05 s, or 0.5 s while this
+        process's pool has not been used in the last few minutes (starting
+        its workers costs 1 to 2 s). The result does not depend on it.
 
     random_state : int, RandomState instance or None, default=None
         Controls the k-means seeds of every run.
@@ -754,7 +757,12 @@ class GeneticEMMixture(BaseSearchMixture):
 
     n_jobs : int, default=None
         Number of jobs refining and mutating the population, through joblib.
-        The result does not depend on it.
+        Each kind of batch (k-means starts, refinement of the parents, of
+        the children, mutation) goes to the pool when its previous batch
+        took at least 0.05 s, or 0.5 s while this process's pool has not
+        been used in the last few minutes (starting its workers costs 1 to
+        2 s); the first batch of each kind runs in this process. The result
+        does not depend on it.
 
     random_state : int, RandomState instance or None, default=None
         Controls every random choice of the search.

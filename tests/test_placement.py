@@ -212,3 +212,22 @@ def test_searches_pool_only_batches_long_enough(recording, search):
     assert RecordingParallel.opened == 1
     assert len(RecordingParallel.dispatched) >= 2
     assert_allclose(pooled.means_, in_process.means_, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_long_batch_moves_its_remaining_tasks_to_a_warm_pool(recording, warm):
+    recording(warm=0.05, cold=np.inf)
+    if warm:
+        _placement._pool_last_used[2] = time.monotonic()
+    arguments = [(0.03, value) for value in range(4)]
+    with TaskPlacement(n_jobs=2) as placement:
+        # The first batch of its kind: it starts here, and after one task of
+        # 0.03 s the three left look like 0.09 s.
+        results = placement.map("refine", _sleep_and_return, arguments)
+    assert results == [0, 1, 2, 3]
+    assert placement.last_seconds["refine"] >= 0.12
+    if warm:
+        assert placement.n_pooled == 1
+        assert [args[2] for args in RecordingParallel.dispatched[0]] == [1, 2, 3]
+    else:
+        assert RecordingParallel.opened == 0
