@@ -234,7 +234,7 @@ def overhead(repeats=7):
     """Where a pooled generation's time goes, against the same one in-process.
 
     The pool runs :func:`_evolution.generation_task` first, in workers as
-    loky starts them, then through :func:`_placement.timed_task`, which
+    loky starts them, then through :func:`_placement.pooled_task`, which
     first makes the worker keep its freed memory (``_allocator``); a worker
     keeps that setting, so the order matters. Run in a fresh process.
     """
@@ -263,7 +263,7 @@ def overhead(repeats=7):
             ("pool, workers as started", _evolution.generation_task),
             (
                 "pool, workers keeping freed memory",
-                functools.partial(_placement.timed_task, _evolution.generation_task),
+                functools.partial(_placement.pooled_task, _evolution.generation_task),
             ),
         ):
             walls, measured, timelines = [], [], []

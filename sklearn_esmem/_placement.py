@@ -26,7 +26,13 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from ._allocator import keep_freed_memory
 
-__all__ = ["TaskPlacement", "pool_is_warm", "pool_min_seconds", "timed_task"]
+__all__ = [
+    "TaskPlacement",
+    "pool_is_warm",
+    "pool_min_seconds",
+    "pooled_task",
+    "timed_task",
+]
 
 # Batch time, in-process, above which the next batch of its kind goes to a
 # warm pool. Measured on 2 cores (benchmarks/bench_n_jobs.py): a loky pool
@@ -69,15 +75,21 @@ def pool_min_seconds(n_jobs):
 
 
 def timed_task(function, *arguments):
-    """Return ``function(*arguments)`` and its time in seconds, where it ran.
-
-    In a pool worker, the worker first keeps its freed memory for the next
-    tasks (:mod:`._allocator`); the result is the same.
-    """
-    keep_freed_memory()
+    """Return ``function(*arguments)`` and its time in seconds, where it ran."""
     tick = time.perf_counter()
     result = function(*arguments)
     return result, time.perf_counter() - tick
+
+
+def pooled_task(function, *arguments):
+    """:func:`timed_task` as a pool worker runs it.
+
+    The worker first keeps its freed memory for the next tasks
+    (:mod:`._allocator`); the result is the same. Tasks run in the calling
+    process never touch its allocator.
+    """
+    keep_freed_memory()
+    return timed_task(function, *arguments)
 
 
 class TaskPlacement:
@@ -179,7 +191,7 @@ class TaskPlacement:
             )
         self.n_pooled += 1
         timed = self._parallel(
-            delayed(timed_task)(function, *arguments) for arguments in argument_lists
+            delayed(pooled_task)(function, *arguments) for arguments in argument_lists
         )
         try:
             yield from timed

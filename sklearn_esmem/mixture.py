@@ -121,7 +121,9 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
         runs in this process when the previous one took less than 0.05 s,
         too little to pay for a pool, or less than 0.5 s while this process's
         pool has not run a search in the last few minutes (starting its
-        workers costs 1 to 2 s). The result does not depend on it.
+        workers costs 1 to 2 s); one that starts here moves its remaining
+        tasks to a warm pool once they look long enough. The result does not
+        depend on it.
 
     random_state : int, RandomState instance or None, default=None
         Controls every random choice of the search.

@@ -102,7 +102,7 @@ class _CountingParallel:
 
     def __call__(self, tasks):
         tasks = list(tasks)
-        # The individuals' sizes, in the order of dispatch: timed_task's
+        # The individuals' sizes, in the order of dispatch: pooled_task's
         # arguments are the task function and then the task's.
         type(self).dispatched.append([args[2].n_components for _, args, _ in tasks])
         # Unwrapped: scikit-learn's delayed warns when called outside its

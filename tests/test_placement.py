@@ -13,7 +13,12 @@ from sklearn_esmem import (
     OrderedMultipleRunsMixture,
     _placement,
 )
-from sklearn_esmem._placement import TaskPlacement, pool_min_seconds, timed_task
+from sklearn_esmem._placement import (
+    TaskPlacement,
+    pool_min_seconds,
+    pooled_task,
+    timed_task,
+)
 from sklearn_esmem.datasets import make_grid_mixture
 
 
@@ -73,6 +78,17 @@ def test_timed_task_returns_the_result_and_its_time():
     result, seconds = timed_task(_sleep_and_return, 0.02, "value")
     assert result == "value"
     assert 0.02 <= seconds < 1.0
+
+
+def test_only_pooled_tasks_tune_the_allocator(monkeypatch):
+    # A worker keeps its freed memory (_allocator); tasks run in the calling
+    # process leave its allocator alone, whatever process that is.
+    calls = []
+    monkeypatch.setattr(_placement, "keep_freed_memory", lambda: calls.append(1))
+    assert timed_task(_sleep_and_return, 0.0, "here")[0] == "here"
+    assert calls == []
+    assert pooled_task(_sleep_and_return, 0.0, "pooled")[0] == "pooled"
+    assert calls == [1]
 
 
 def test_the_first_batch_runs_here_and_a_long_one_sends_the_next_to_the_pool(
