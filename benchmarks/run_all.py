@@ -7,8 +7,8 @@ not affect the next) and its table is printed and written to
 1. ``bench_em_iteration.py``: one EM iteration against scikit-learn's, with the floor;
 2. ``bench_search_time.py``: time to reach the best BIC of scikit-learn's loop over k;
 3. ``bench_memory.py``: peak memory against N;
-4. ``bench_n_jobs.py``: n_jobs=2 against n_jobs=1, warm and ``--cold``,
-   ``--contention`` and ``--overhead``;
+4. ``bench_n_jobs.py``: n_jobs=2 against n_jobs=1, warm and ``--cold``, the
+   baselines (``--baselines``), ``--contention`` and ``--overhead``;
 5. ``bench_mutation_policies.py``: the focused and the paper mutation;
 6. ``kernel_accuracy.py``: the kernels' errors against exact answers.
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # Options that make a script measure something else: part of the file name.
-MODES = ("--cold", "--contention", "--overhead")
+MODES = ("--cold", "--baselines", "--contention", "--overhead")
 
 
 # bench_n_jobs.py's small and middle data sets (its largest fits take 30 s).
@@ -41,6 +41,14 @@ def _runs(quick):
         (
             "bench_n_jobs",
             ["--cold", "--repeats", "1", *_QUICK_N_JOBS_DATA] if quick else ["--cold"],
+        ),
+        (
+            "bench_n_jobs",
+            (
+                ["--baselines", "--repeats", "1", *_QUICK_N_JOBS_DATA]
+                if quick
+                else ["--baselines"]
+            ),
         ),
         ("bench_n_jobs", ["--contention"]),
         ("bench_n_jobs", ["--overhead"]),
