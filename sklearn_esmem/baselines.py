@@ -165,10 +165,11 @@ class OrderedMultipleRunsMixture(BaseSearchMixture):
 
     n_jobs : int, default=None
         Number of jobs running the runs of a pass in parallel over k, through
-        joblib. The first pass runs in this process; a later one goes to the
-        pool when the previous pass took at least 0.05 s, or 0.5 s while this
+        joblib. The first pass starts in this process; a later one goes to
+        the pool when the previous pass took at least 0.05 s, or, while this
         process's pool has not been used in the last few minutes (starting
-        its workers costs 1 to 2 s). The result does not depend on it.
+        its workers costs 1 to 2 s), 0.5 s with at least 4 s of work left in
+        the passes to come. The result does not depend on it.
 
     random_state : int, RandomState instance or None, default=None
         Controls the k-means seeds of every run.
@@ -319,8 +320,9 @@ class OrderedMultipleRunsMixture(BaseSearchMixture):
         out_of_time = False
         # Each run is handed back as it ends, in order, so the budget is
         # checked after every run in the pool too. A pass goes to the pool
-        # when the last one took long enough to pay for it (._placement): the
-        # first runs here.
+        # when the last one took long enough to pay for it, and the passes
+        # left are enough work to pay for starting a cold pool
+        # (._placement); the first starts here.
         with TaskPlacement(self.n_jobs) as placement:
             for n_pass in range(1, self.n_passes + 1):
                 seeds = random_state.randint(_SEED_BOUND, size=len(ks))
@@ -336,7 +338,12 @@ class OrderedMultipleRunsMixture(BaseSearchMixture):
                     )
                     for k, seed in zip(ks, seeds, strict=True)
                 ]
-                runs = placement.imap("pass", _omr_run, arguments)
+                runs = placement.imap(
+                    "pass",
+                    _omr_run,
+                    arguments,
+                    n_batches=self.n_passes - n_pass + 1,
+                )
                 run_ks = []
                 try:
                     for run in runs:

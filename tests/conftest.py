@@ -15,3 +15,4 @@ def always_pooled(monkeypatch):
     """
     monkeypatch.setattr(_placement, "_POOL_MIN_SECONDS", 0.0)
     monkeypatch.setattr(_placement, "_COLD_POOL_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(_placement, "_COLD_POOL_MIN_WORK_SECONDS", 0.0)

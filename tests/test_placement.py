@@ -58,9 +58,10 @@ def recording(monkeypatch):
     RecordingParallel.opened = 0
     RecordingParallel.dispatched = []
 
-    def set_cut_overs(warm, cold):
+    def set_cut_overs(warm, cold, cold_work=0.0):
         monkeypatch.setattr(_placement, "_POOL_MIN_SECONDS", warm)
         monkeypatch.setattr(_placement, "_COLD_POOL_MIN_SECONDS", cold)
+        monkeypatch.setattr(_placement, "_COLD_POOL_MIN_WORK_SECONDS", cold_work)
 
     return set_cut_overs
 
@@ -137,6 +138,27 @@ def test_a_cold_pool_needs_longer_batches(recording):
         )
         placement.map("refine", _sleep_and_return, _batch(0.0))
         assert placement.n_pooled == 1
+
+
+@pytest.mark.parametrize(
+    "n_batches, warm, pooled",
+    [(2, False, False), (10, False, True), (2, True, True), (None, False, True)],
+)
+def test_a_cold_pool_opens_only_for_enough_work_left(
+    recording, n_batches, warm, pooled
+):
+    # 3 x 0.03 s a batch: two batches left are 0.18 s of work, ten are 0.9 s;
+    # a cold pool needs 0.5 s here, a warm one just a long enough batch.
+    recording(warm=0.05, cold=0.05, cold_work=0.5)
+    with TaskPlacement(n_jobs=2) as placement:
+        placement.map("pass", _sleep_and_return, _batch(0.03))
+        if warm:
+            _placement._pool_last_used[2] = time.monotonic()
+        results = placement.imap(
+            "pass", _sleep_and_return, _batch(0.0), n_batches=n_batches
+        )
+        assert list(results) == [0, 1, 2]
+    assert placement.n_pooled == int(pooled)
 
 
 def test_pooled_batches_mark_the_pool_warm(recording):
