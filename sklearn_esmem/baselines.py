@@ -768,8 +768,9 @@ class GeneticEMMixture(BaseSearchMixture):
         the children, mutation) goes to the pool when its previous batch
         took at least 0.05 s, or 0.5 s while this process's pool has not
         been used in the last few minutes (starting its workers costs 1 to
-        2 s); the first batch of each kind runs in this process. The result
-        does not depend on it.
+        2 s); the first batch of each kind starts in this process, and moves
+        its remaining tasks to a warm pool once they look long enough. The
+        result does not depend on it.
 
     random_state : int, RandomState instance or None, default=None
         Controls every random choice of the search.
