@@ -113,6 +113,25 @@ def _first_fit(name, n_jobs, cold_cut_over=None):
     print(f"{elapsed} {est.n_components_}")
 
 
+def _in_fresh_processes(arguments, repeats):
+    """Run this script ``repeats`` times with n_jobs 1 and 2, each in a new process.
+
+    ``arguments(n_jobs)`` gives the command line; returns, by n_jobs, the
+    numbers each run printed.
+    """
+    printed = {1: [], 2: []}
+    for _ in range(repeats):
+        for n_jobs in (1, 2):
+            output = subprocess.run(
+                [sys.executable, __file__, *arguments(n_jobs)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
+            printed[n_jobs].append([float(value) for value in output])
+    return printed
+
+
 def cold(dataset_names, repeats=3, cold_cut_over=None):
     """First fits in fresh processes: n_jobs=2, whose pool starts cold, against 1.
 
@@ -125,23 +144,16 @@ def cold(dataset_names, repeats=3, cold_cut_over=None):
     print("| data | n_jobs=1, first fit | n_jobs=2, first fit (cold pool) | speed-up |")
     print("|---|---|---|---|")
     for name in dataset_names:
-        times = {1: [], 2: []}
-        for _ in range(repeats):
-            for n_jobs in (1, 2):
-                output = subprocess.run(
-                    [
-                        sys.executable,
-                        __file__,
-                        "--first-fit",
-                        name,
-                        str(n_jobs),
-                        str(cold_cut_over),
-                    ],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout.split()
-                times[n_jobs].append(float(output[0]))
+        times = _in_fresh_processes(
+            lambda n_jobs, name=name: [
+                "--first-fit",
+                name,
+                str(n_jobs),
+                str(cold_cut_over),
+            ],
+            repeats,
+        )
+        times = {n_jobs: [run[0] for run in runs] for n_jobs, runs in times.items()}
         one, two = (statistics.median(times[n]) for n in (1, 2))
         print(f"| {name} | {one:.2f} s | {two:.2f} s | {one / two:.2f} |", flush=True)
 
@@ -345,23 +357,15 @@ def baselines(dataset_names, repeats=3):
     print("|---|---|---|---|---|---|---|---|")
     for name in dataset_names:
         for method in BASELINES:
-            times = {1: [], 2: []}
-            for _ in range(repeats):
-                for n_jobs in (1, 2):
-                    output = subprocess.run(
-                        [
-                            sys.executable,
-                            __file__,
-                            "--baseline-fits",
-                            name,
-                            method,
-                            str(n_jobs),
-                        ],
-                        capture_output=True,
-                        text=True,
-                        check=True,
-                    ).stdout.split()
-                    times[n_jobs].append([float(value) for value in output])
+            times = _in_fresh_processes(
+                lambda n_jobs, name=name, method=method: [
+                    "--baseline-fits",
+                    name,
+                    method,
+                    str(n_jobs),
+                ],
+                repeats,
+            )
             cells = []
             for fit in (0, 1):
                 one, two = (

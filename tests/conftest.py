@@ -16,3 +16,53 @@ def always_pooled(monkeypatch):
     monkeypatch.setattr(_placement, "_POOL_MIN_SECONDS", 0.0)
     monkeypatch.setattr(_placement, "_COLD_POOL_MIN_SECONDS", 0.0)
     monkeypatch.setattr(_placement, "_COLD_POOL_MIN_WORK_SECONDS", 0.0)
+
+
+class RecordingParallel:
+    """Stands in for joblib's Parallel: runs the tasks here, recording them."""
+
+    opened = 0
+    options = None
+    dispatched = []
+
+    def __init__(self, **options):
+        type(self).options = options
+
+    def __enter__(self):
+        type(self).opened += 1
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def __call__(self, tasks):
+        tasks = list(tasks)
+        type(self).dispatched.append([args for _, args, _ in tasks])
+        # Unwrapped: scikit-learn's delayed warns when called outside its
+        # Parallel. A generator, as return_as="generator" gives.
+        return (
+            getattr(function, "function", function)(*args, **kwargs)
+            for function, args, kwargs in tasks
+        )
+
+
+@pytest.fixture
+def recording(monkeypatch):
+    """A RecordingParallel for the pool, no pool used yet, and given cut-overs.
+
+    Returns the function that sets the cut-overs; its ``parallel`` is the
+    RecordingParallel class, which holds the counts.
+    """
+    monkeypatch.setattr(_placement, "Parallel", RecordingParallel)
+    monkeypatch.setattr(_placement, "_pool_last_used", {})
+
+    def set_cut_overs(warm, cold, cold_work=0.0):
+        """Set the cut-overs, and start counting pools and batches afresh."""
+        RecordingParallel.opened = 0
+        RecordingParallel.dispatched = []
+        monkeypatch.setattr(_placement, "_POOL_MIN_SECONDS", warm)
+        monkeypatch.setattr(_placement, "_COLD_POOL_MIN_SECONDS", cold)
+        monkeypatch.setattr(_placement, "_COLD_POOL_MIN_WORK_SECONDS", cold_work)
+
+    set_cut_overs.parallel = RecordingParallel
+    return set_cut_overs

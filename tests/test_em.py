@@ -381,14 +381,16 @@ def test_e_step_resp_is_exp_of_log_resp(covariance_type):
     assert result.resp.min() >= np.exp(-600.0)
 
 
+def _two_unit_components():
+    """Equal weights, identity covariances, means (0, 0) and (1, 1)."""
+    weights = np.array([0.5, 0.5])
+    means = np.array([[0.0, 0.0], [1.0, 1.0]])
+    return make_parameters(weights, means, np.array([np.eye(2)] * 2), "full")[0]
+
+
 def test_e_step_resp_of_rows_with_zero_density():
     X = np.array([[0.0, 0.0], [1.0, -1.0], [1e170, 0.0]])
-    parameters, _ = make_parameters(
-        np.array([0.5, 0.5]),
-        np.array([[0.0, 0.0], [1.0, 1.0]]),
-        np.array([np.eye(2), np.eye(2)]),
-        "full",
-    )
+    parameters = _two_unit_components()
     with np.errstate(over="ignore"):
         result = e_step(X, parameters)
     assert result.log_prob_norm[2] == -np.inf
@@ -450,6 +452,28 @@ def test_run_em_recycles_only_its_own_e_steps(monkeypatch):
     assert_array_equal(result.e_step.resp, reference.e_step.resp)
 
 
+def _count_calls(monkeypatch, name, *modules):
+    """Count the calls of the function ``name`` of ``modules``.
+
+    Returns the list of the calls' first arguments, which grows with them.
+    """
+    calls = []
+    real = getattr(modules[0], name)
+
+    def counting(first, *args, **kwargs):
+        calls.append(first)
+        return real(first, *args, **kwargs)
+
+    for module in modules:
+        monkeypatch.setattr(module, name, counting)
+    return calls
+
+
+def _assert_same_e_step(result, expected):
+    for name in EStep._fields:
+        assert_array_equal(getattr(result, name), getattr(expected, name))
+
+
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 @pytest.mark.parametrize(
     "stop", [{"n_steps": 4}, {"n_steps": 0}, {"n_steps": 5, "tol": 1e9}]
@@ -464,8 +488,7 @@ def test_run_em_returns_the_whole_e_step_of_its_parameters(covariance_type, stop
     stop = dict(stop)
     result = run_em(X, parameters, stop.pop("n_steps"), reg_covar=1e-6, **stop)
     expected = e_step(X, result.parameters)
-    for name in EStep._fields:
-        assert_array_equal(getattr(result.e_step, name), getattr(expected, name))
+    _assert_same_e_step(result.e_step, expected)
 
 
 def test_run_em_past_its_deadline_returns_the_whole_e_step():
@@ -474,26 +497,19 @@ def test_run_em_past_its_deadline_returns_the_whole_e_step():
     result = run_em(X, parameters, 4, reg_covar=1e-6, deadline=0.0)
     assert result.n_iter == 0
     expected = e_step(X, parameters)
-    for name in EStep._fields:
-        assert_array_equal(getattr(result.e_step, name), getattr(expected, name))
+    _assert_same_e_step(result.e_step, expected)
 
 
 def test_run_em_returns_the_whole_e_step_of_rows_with_zero_density():
     X = np.array([[0.0, 0.0], [1.0, -1.0], [0.5, 0.2], [1e170, 0.0]])
-    parameters, _ = make_parameters(
-        np.array([0.5, 0.5]),
-        np.array([[0.0, 0.0], [1.0, 1.0]]),
-        np.array([np.eye(2), np.eye(2)]),
-        "full",
-    )
+    parameters = _two_unit_components()
     with np.errstate(over="ignore"):
         result = run_em(X, parameters, 3, reg_covar=1e-6)
         expected = e_step(X, parameters)
     # ln p = -inf stops EM before any M-step.
     assert result.n_iter == 0
     assert_array_equal(result.e_step.log_resp[3], np.log([0.5, 0.5]))
-    for name in EStep._fields:
-        assert_array_equal(getattr(result.e_step, name), getattr(expected, name))
+    _assert_same_e_step(result.e_step, expected)
 
 
 def test_run_em_computes_log_responsibilities_once(monkeypatch):
@@ -501,14 +517,7 @@ def test_run_em_computes_log_responsibilities_once(monkeypatch):
     # log-responsibilities are used (by the split and merge measures).
     X = _blobs(seed=38, n_per=100, n_features=2)
     parameters, _ = make_parameters(*_start(X, "full", seed=39), "full")
-    calls = []
-    real_complete = _em._complete
-
-    def counting_complete(partial):
-        calls.append(partial)
-        return real_complete(partial)
-
-    monkeypatch.setattr(_em, "_complete", counting_complete)
+    calls = _count_calls(monkeypatch, "_complete", _em)
     result = run_em(X, parameters, 4, reg_covar=1e-6)
     assert result.n_iter == 4
     assert len(calls) == 1
@@ -526,15 +535,7 @@ def test_run_em_finds_the_data_centre_once(monkeypatch, covariance_type):
         *_start(X, covariance_type, seed=33), covariance_type
     )
     reference = run_em(X, parameters, 4, reg_covar=1e-6)
-    calls = []
-    real_centre = _kernels.data_centre
-
-    def counting_centre(X):
-        calls.append(X)
-        return real_centre(X)
-
-    monkeypatch.setattr(_kernels, "data_centre", counting_centre)
-    monkeypatch.setattr(_em, "data_centre", counting_centre)
+    calls = _count_calls(monkeypatch, "data_centre", _kernels, _em)
     result = run_em(X, parameters, 4, reg_covar=1e-6)
     assert result.n_iter == 4
     assert len(calls) == 1

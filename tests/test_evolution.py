@@ -5,7 +5,6 @@ import pytest
 from numpy.testing import assert_allclose
 from sklearn.cluster import KMeans
 
-from sklearn_esmem import _placement
 from sklearn_esmem._em import make_parameters
 from sklearn_esmem._evolution import (
     Individual,
@@ -84,68 +83,41 @@ def test_weighted_kmeans_start_equals_repeated_rows(covariance_type):
         assert_allclose(parameters.covariances, expected, rtol=1e-10)
 
 
-class _CountingParallel:
-    """Stands in for joblib's Parallel, counting the pools opened."""
-
-    opened = 0
-    dispatched = []
-
-    def __init__(self, **options):
-        pass
-
-    def __enter__(self):
-        type(self).opened += 1
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
-
-    def __call__(self, tasks):
-        tasks = list(tasks)
-        # The individuals' sizes, in the order of dispatch: pooled_task's
-        # arguments are the task function and then the task's.
-        type(self).dispatched.append([args[2].n_components for _, args, _ in tasks])
-        # Unwrapped: scikit-learn's delayed warns when called outside its
-        # Parallel.
-        return (
-            getattr(function, "function", function)(*args, **kwargs)
-            for function, args, kwargs in tasks
-        )
-
-
-def _search_opening_pools(monkeypatch, cut_over, n_jobs):
+def _search_opening_pools(recording, cut_over, n_jobs):
     from sklearn_esmem import EvolutionarySplitMergeMixture
     from sklearn_esmem.datasets import make_grid_mixture
 
-    monkeypatch.setattr(_placement, "Parallel", _CountingParallel)
-    monkeypatch.setattr(_placement, "_POOL_MIN_SECONDS", cut_over)
-    monkeypatch.setattr(_placement, "_COLD_POOL_MIN_SECONDS", cut_over)
-    _CountingParallel.opened = 0
-    _CountingParallel.dispatched = []
+    recording(warm=cut_over, cold=cut_over)
     X, _ = make_grid_mixture(grid_size=2, n_per_component=40, random_state=0)
     est = EvolutionarySplitMergeMixture(
         population_size=4, max_generations=3, n_jobs=n_jobs, random_state=0
     ).fit(X)
-    return _CountingParallel.opened, est
+    # The individuals' sizes, in the order of dispatch: pooled_task's
+    # arguments are the task function and then the task's.
+    sizes = [
+        [args[2].n_components for args in batch]
+        for batch in recording.parallel.dispatched
+    ]
+    return recording.parallel.opened, est, sizes
 
 
-def test_small_generations_stay_in_process(monkeypatch):
-    opened, _ = _search_opening_pools(monkeypatch, np.inf, n_jobs=2)
+def test_small_generations_stay_in_process(recording):
+    opened, _, _ = _search_opening_pools(recording, np.inf, n_jobs=2)
     assert opened == 0
 
 
-def test_slow_generations_go_to_the_pool_with_the_same_result(monkeypatch):
-    opened, pooled = _search_opening_pools(monkeypatch, 0.0, n_jobs=2)
+def test_slow_generations_go_to_the_pool_with_the_same_result(recording):
+    opened, pooled, dispatched = _search_opening_pools(recording, 0.0, n_jobs=2)
     assert opened == 1
     # Largest individuals first, so that the workers end together.
-    assert len(_CountingParallel.dispatched) == 3
-    for sizes in _CountingParallel.dispatched:
+    assert len(dispatched) == 3
+    for sizes in dispatched:
         assert sizes == sorted(sizes, reverse=True)
-    assert any(len(set(sizes)) > 1 for sizes in _CountingParallel.dispatched)
-    _, in_process = _search_opening_pools(monkeypatch, np.inf, n_jobs=2)
+    assert any(len(set(sizes)) > 1 for sizes in dispatched)
+    _, in_process, _ = _search_opening_pools(recording, np.inf, n_jobs=2)
     assert_allclose(pooled.means_, in_process.means_, rtol=0, atol=0)
 
 
-def test_one_job_never_opens_a_pool(monkeypatch):
-    opened, _ = _search_opening_pools(monkeypatch, 0.0, n_jobs=None)
+def test_one_job_never_opens_a_pool(recording):
+    opened, _, _ = _search_opening_pools(recording, 0.0, n_jobs=None)
     assert opened == 0

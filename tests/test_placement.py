@@ -22,50 +22,6 @@ from sklearn_esmem._placement import (
 from sklearn_esmem.datasets import make_grid_mixture
 
 
-class RecordingParallel:
-    """Stands in for joblib's Parallel: runs the tasks here, recording them."""
-
-    opened = 0
-    options = None
-    dispatched = []
-
-    def __init__(self, **options):
-        type(self).options = options
-
-    def __enter__(self):
-        type(self).opened += 1
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
-
-    def __call__(self, tasks):
-        tasks = list(tasks)
-        type(self).dispatched.append([args for _, args, _ in tasks])
-        # Unwrapped: scikit-learn's delayed warns when called outside its
-        # Parallel. A generator, as return_as="generator" gives.
-        return (
-            getattr(function, "function", function)(*args, **kwargs)
-            for function, args, kwargs in tasks
-        )
-
-
-@pytest.fixture
-def recording(monkeypatch):
-    """A RecordingParallel for the pool, no pool used yet, and given cut-overs."""
-    monkeypatch.setattr(_placement, "Parallel", RecordingParallel)
-    monkeypatch.setattr(_placement, "_pool_last_used", {})
-    RecordingParallel.opened = 0
-    RecordingParallel.dispatched = []
-
-    def set_cut_overs(warm, cold, cold_work=0.0):
-        monkeypatch.setattr(_placement, "_POOL_MIN_SECONDS", warm)
-        monkeypatch.setattr(_placement, "_COLD_POOL_MIN_SECONDS", cold)
-        monkeypatch.setattr(_placement, "_COLD_POOL_MIN_WORK_SECONDS", cold_work)
-
-    return set_cut_overs
-
-
 def _sleep_and_return(seconds, value):
     time.sleep(seconds)
     return value
@@ -99,18 +55,18 @@ def test_the_first_batch_runs_here_and_a_long_one_sends_the_next_to_the_pool(
     with TaskPlacement(n_jobs=2) as placement:
         # 3 x 0.03 s >= 0.05 s: the next batch of this kind is pooled.
         assert placement.map("refine", _sleep_and_return, _batch(0.03)) == [0, 1, 2]
-        assert RecordingParallel.opened == 0
+        assert recording.parallel.opened == 0
         assert placement.last_seconds["refine"] >= 0.09
         assert placement.map("refine", _sleep_and_return, _batch(0.0)) == [0, 1, 2]
-        assert RecordingParallel.opened == 1
+        assert recording.parallel.opened == 1
         assert placement.n_pooled == 1
         # One task per dispatch, results handed over as they come.
-        assert RecordingParallel.options["batch_size"] == 1
-        assert RecordingParallel.options["return_as"] == "generator"
+        assert recording.parallel.options["batch_size"] == 1
+        assert recording.parallel.options["return_as"] == "generator"
         # That batch was short: the next runs here again.
         placement.map("refine", _sleep_and_return, _batch(0.0))
         assert placement.n_pooled == 1
-    assert len(RecordingParallel.dispatched) == 1
+    assert len(recording.parallel.dispatched) == 1
 
 
 def test_kinds_of_batches_are_timed_apart(recording):
@@ -181,7 +137,7 @@ def test_order_of_dispatch_and_order_of_results(recording):
             "refine", _sleep_and_return, arguments, order=[2, 0, 3, 1]
         )
     assert results == ["a", "b", "c", "d"]
-    assert [args[2] for args in RecordingParallel.dispatched[0]] == list("cadb")
+    assert [args[2] for args in recording.parallel.dispatched[0]] == list("cadb")
 
 
 @pytest.mark.parametrize("pooled", [False, True])
@@ -208,14 +164,14 @@ def test_one_job_never_opens_a_pool(recording, n_jobs):
     with TaskPlacement(n_jobs=n_jobs) as placement:
         placement.map("refine", _sleep_and_return, _batch(0.0))
         placement.map("refine", _sleep_and_return, _batch(0.0))
-    assert RecordingParallel.opened == 0
+    assert recording.parallel.opened == 0
 
 
 def test_a_single_task_runs_here(recording):
     recording(warm=0.0, cold=0.0)
     with TaskPlacement(n_jobs=2) as placement:
         assert placement.map("refine", _sleep_and_return, _batch(0.0, 1)) == [0]
-    assert RecordingParallel.opened == 0
+    assert recording.parallel.opened == 0
 
 
 def test_a_real_pool_gives_the_results_in_order(monkeypatch):
@@ -243,12 +199,12 @@ def test_searches_pool_only_batches_long_enough(recording, search):
     search = clone(search).set_params(n_jobs=2, random_state=0)
     recording(warm=np.inf, cold=np.inf)
     in_process = clone(search).fit(X)
-    assert RecordingParallel.opened == 0
+    assert recording.parallel.opened == 0
     recording(warm=0.0, cold=0.0)
     pooled = clone(search).fit(X)
     # One pool for the whole search, kept open between its batches.
-    assert RecordingParallel.opened == 1
-    assert len(RecordingParallel.dispatched) >= 2
+    assert recording.parallel.opened == 1
+    assert len(recording.parallel.dispatched) >= 2
     assert_allclose(pooled.means_, in_process.means_, rtol=0, atol=0)
 
 
@@ -266,6 +222,6 @@ def test_a_long_batch_moves_its_remaining_tasks_to_a_warm_pool(recording, warm):
     assert placement.last_seconds["refine"] >= 0.12
     if warm:
         assert placement.n_pooled == 1
-        assert [args[2] for args in RecordingParallel.dispatched[0]] == [1, 2, 3]
+        assert [args[2] for args in recording.parallel.dispatched[0]] == [1, 2, 3]
     else:
-        assert RecordingParallel.opened == 0
+        assert recording.parallel.opened == 0
