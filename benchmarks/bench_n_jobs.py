@@ -182,13 +182,6 @@ def _generation():
     ]
 
 
-def _timed_task(*arguments):
-    """Run one generation task; return its own time, as the worker sees it."""
-    tick = time.perf_counter()
-    _evolution.generation_task(*arguments)
-    return time.perf_counter() - tick
-
-
 def _measured_task(function, *arguments):
     """Run one task; return its CPU seconds, minor page faults, start, end, pid.
 
@@ -238,7 +231,12 @@ def _generation_in_process(seed_and_start):
     times = []
     with threadpool_limits(1):
         for _ in range(8):
-            times.append(sum(_timed_task(*task) for task in tasks))
+            times.append(
+                sum(
+                    _placement.timed_task(_evolution.generation_task, *task)[1]
+                    for task in tasks
+                )
+            )
     return statistics.median(times)
 
 

@@ -4,8 +4,11 @@ The searches run their work as batches of independent tasks: a generation's
 refinements (ESM-EM, GA-EM), a pass's EM runs (OMR-EM), k-means starts. A
 pool of processes pays for itself only when a batch is long enough: on 2
 cores a loky pool costs about 10 ms per batch in dispatch and joblib's
-polling, and a pool whose workers are not running yet costs 1.2 to 1.7 s to
-start them, each importing the package. So a batch goes to the pool only
+polling (``benchmarks/bench_n_jobs.py --overhead``), and a pool whose workers
+are not running yet must start them, each importing the package: first fits
+of 900 to 1,200 points that opened the pool at once took 1.3 to 1.4 s longer
+than with one job (``bench_n_jobs.py --cold --cold-cut-over 0.05``). So a
+batch goes to the pool only
 when the last batch of the same kind took at least the cut-over, by its
 tasks' own account, and runs here otherwise: also after earlier batches were
 pooled, as a search's batches shorten while k settles. A batch that runs
@@ -35,29 +38,30 @@ __all__ = [
 ]
 
 # Batch time, in-process, above which the next batch of its kind goes to a
-# warm pool. Measured on 2 cores (benchmarks/bench_n_jobs.py): a loky pool
-# costs about 10 ms per batch in dispatch and joblib's polling, so batches of
-# a few ms would run slower pooled; with workers that keep their freed memory
+# warm pool. Measured on 2 cores (benchmarks/bench_n_jobs.py): dispatch and
+# polling cost about 10 ms per batch (its --overhead), so batches of a few ms
+# would run slower pooled; with workers that keep their freed memory
 # (._allocator), ESM-EM generations of about 30 ms (3-components) ran as fast
 # pooled as in-process, and longer ones faster.
 _POOL_MIN_SECONDS = 0.05
 # The same for a pool whose workers have not run a batch in this process
-# lately: loky must first start them and each must import the package, 1.2
-# to 1.7 s on 2 cores, which pooled batches repay by about a third of their
-# in-process time each. Batches shorten as a search settles, so the first
-# ones must be long. First fits of ESM-EM with n_jobs=2 against n_jobs=1
-# (bench_n_jobs.py --cold --cold-cut-over S): at 0.05 s, the warm pool's
-# cut-over, fits of 900 to 1,200 points ran at 0.23 to 0.44 of the speed;
-# at 0.3 s, the 3x3 grid of 22,500 points (first generation 0.3 to 0.4 s)
-# still opened a cold pool, at 0.88; at 0.5 s, every set but the largest
-# stayed in-process, at 0.99 to 1.00.
+# lately: loky must first start them and each must import the package (1.3
+# to 1.4 s, above), which pooled batches repay by a third to a half of their
+# in-process time each (1.5 to 1.9 times as fast pooled: bench_n_jobs.py and
+# its --baselines, results/n_jobs_2026-11-30_session4.md). Batches shorten
+# as a search settles, so the first ones must be long. First fits of ESM-EM
+# with n_jobs=2 against n_jobs=1 (bench_n_jobs.py --cold --cold-cut-over S):
+# at 0.05 s, the warm pool's cut-over, fits of 900 to 1,200 points ran at
+# 0.23 to 0.44 of the speed; at 0.3 s, the 3x3 grid of 22,500 points (first
+# generation 0.3 to 0.4 s) still opened a cold pool, at 0.88; at 0.5 s, every
+# set but the largest stayed in-process, at 0.99 to 1.00.
 _COLD_POOL_MIN_SECONDS = 0.5
 # A search that knows how many batches it has left (OMR-EM's passes) opens a
-# cold pool only if they add up to this much work, in-process: pooled batches
-# took about half their in-process time, so the start (1.2 to 1.7 s) is
-# repaid by about 3 s of work. On 49Gauss, OMR-EM's second of two passes
-# (1.3 s) in a cold pool made the first fit 0.76 times as fast as with
-# n_jobs=1 (bench_n_jobs.py --baselines).
+# cold pool only if they add up to this much work, in-process: at a third to
+# a half saved (above), the start is repaid by 3 to 4 s of work. On
+# 49Gauss, OMR-EM's second of two passes (1.3 s) in a cold pool made the
+# first fit 0.76 times as fast as with n_jobs=1 (bench_n_jobs.py
+# --baselines).
 _COLD_POOL_MIN_WORK_SECONDS = 4.0
 # loky stops workers idle for 300 s: a pool used more recently than this is
 # taken to be warm.
@@ -114,14 +118,11 @@ class TaskPlacement:
     ----------
     last_seconds : dict
         By kind of batch, the time its tasks took in the last batch.
-    n_pooled : int
-        How many batches went to the pool.
     """
 
     def __init__(self, n_jobs):
         self.n_jobs = n_jobs
         self.last_seconds = {}
-        self.n_pooled = 0
         self._pool_allowed = effective_n_jobs(n_jobs) > 1
         self._stack = ExitStack()
         self._parallel = None
@@ -206,7 +207,6 @@ class TaskPlacement:
             self._parallel = self._stack.enter_context(
                 Parallel(n_jobs=self.n_jobs, batch_size=1, return_as="generator")
             )
-        self.n_pooled += 1
         timed = self._parallel(
             delayed(pooled_task)(function, *arguments) for arguments in argument_lists
         )

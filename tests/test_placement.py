@@ -1,5 +1,6 @@
 """Where batches of tasks run: in-process or in the joblib pool (_placement)."""
 
+import os
 import time
 
 import numpy as np
@@ -25,6 +26,10 @@ from sklearn_esmem.datasets import make_grid_mixture
 def _sleep_and_return(seconds, value):
     time.sleep(seconds)
     return value
+
+
+def _value_and_process(value):
+    return value, os.getpid()
 
 
 def _batch(seconds, n_tasks=3):
@@ -59,13 +64,12 @@ def test_the_first_batch_runs_here_and_a_long_one_sends_the_next_to_the_pool(
         assert placement.last_seconds["refine"] >= 0.09
         assert placement.map("refine", _sleep_and_return, _batch(0.0)) == [0, 1, 2]
         assert recording.parallel.opened == 1
-        assert placement.n_pooled == 1
+        assert len(recording.parallel.dispatched) == 1
         # One task per dispatch, results handed over as they come.
         assert recording.parallel.options["batch_size"] == 1
         assert recording.parallel.options["return_as"] == "generator"
         # That batch was short: the next runs here again.
         placement.map("refine", _sleep_and_return, _batch(0.0))
-        assert placement.n_pooled == 1
     assert len(recording.parallel.dispatched) == 1
 
 
@@ -74,26 +78,26 @@ def test_kinds_of_batches_are_timed_apart(recording):
     with TaskPlacement(n_jobs=2) as placement:
         placement.map("long", _sleep_and_return, _batch(0.03))
         placement.map("short", _sleep_and_return, _batch(0.0))
-        assert placement.n_pooled == 0
+        assert len(recording.parallel.dispatched) == 0
         placement.map("long", _sleep_and_return, _batch(0.0))
-        assert placement.n_pooled == 1
+        assert len(recording.parallel.dispatched) == 1
 
 
 def test_a_cold_pool_needs_longer_batches(recording):
     recording(warm=0.0, cold=np.inf)
     with TaskPlacement(n_jobs=2) as placement:
         placement.map("refine", _sleep_and_return, _batch(0.0))
-        assert placement.n_pooled == 0
+        assert len(recording.parallel.dispatched) == 0
         # A pool used a moment ago is warm ...
         _placement._pool_last_used[2] = time.monotonic()
         placement.map("refine", _sleep_and_return, _batch(0.0))
-        assert placement.n_pooled == 1
+        assert len(recording.parallel.dispatched) == 1
         # ... and one idle for longer than loky keeps its workers is cold.
         _placement._pool_last_used[2] = (
             time.monotonic() - 2 * _placement._WARM_POOL_SECONDS
         )
         placement.map("refine", _sleep_and_return, _batch(0.0))
-        assert placement.n_pooled == 1
+        assert len(recording.parallel.dispatched) == 1
 
 
 @pytest.mark.parametrize(
@@ -114,7 +118,7 @@ def test_a_cold_pool_opens_only_for_enough_work_left(
             "pass", _sleep_and_return, _batch(0.0), n_batches=n_batches
         )
         assert list(results) == [0, 1, 2]
-    assert placement.n_pooled == int(pooled)
+    assert len(recording.parallel.dispatched) == int(pooled)
 
 
 def test_pooled_batches_mark_the_pool_warm(recording):
@@ -122,7 +126,7 @@ def test_pooled_batches_mark_the_pool_warm(recording):
     before = time.monotonic()
     with TaskPlacement(n_jobs=2) as placement:
         placement.map("refine", _sleep_and_return, _batch(0.0))
-    assert placement.n_pooled == 1
+    assert len(recording.parallel.dispatched) == 1
     assert _placement._pool_last_used[2] >= before
     recording(warm=0.05, cold=0.3)
     assert pool_min_seconds(2) == 0.05
@@ -153,7 +157,7 @@ def test_stopping_early_runs_no_more_tasks(recording, pooled):
         results = placement.imap("runs", task, [(value,) for value in range(4)])
         assert next(results) == 0
         results.close()
-    assert placement.n_pooled == int(pooled)
+    assert len(recording.parallel.dispatched) == int(pooled)
     assert ran == [0]
     assert "runs" in placement.last_seconds
 
@@ -177,13 +181,16 @@ def test_a_single_task_runs_here(recording):
 def test_a_real_pool_gives_the_results_in_order(monkeypatch):
     monkeypatch.setattr(_placement, "_POOL_MIN_SECONDS", 0.0)
     monkeypatch.setattr(_placement, "_COLD_POOL_MIN_SECONDS", 0.0)
-    arguments = [(0.0, value) for value in range(6)]
+    monkeypatch.setattr(_placement, "_pool_last_used", {})
+    arguments = [(value,) for value in range(6)]
     with TaskPlacement(n_jobs=2) as placement:
         results = placement.map(
-            "refine", _sleep_and_return, arguments, order=[5, 4, 3, 2, 1, 0]
+            "refine", _value_and_process, arguments, order=[5, 4, 3, 2, 1, 0]
         )
-    assert placement.n_pooled == 1
-    assert results == list(range(6))
+    assert [value for value, _ in results] == list(range(6))
+    # They ran in the workers, which marked the pool warm.
+    assert os.getpid() not in {process for _, process in results}
+    assert 2 in _placement._pool_last_used
 
 
 SEARCHES = [
@@ -221,7 +228,7 @@ def test_a_long_batch_moves_its_remaining_tasks_to_a_warm_pool(recording, warm):
     assert results == [0, 1, 2, 3]
     assert placement.last_seconds["refine"] >= 0.12
     if warm:
-        assert placement.n_pooled == 1
+        assert len(recording.parallel.dispatched) == 1
         assert [args[2] for args in recording.parallel.dispatched[0]] == [1, 2, 3]
     else:
         assert recording.parallel.opened == 0
