@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _compiled
 from ._kernels import (
     data_centre,
     full_matrices,
@@ -241,6 +242,17 @@ def _precision_cholesky(covariances, covariance_type):
     return np.ascontiguousarray(np.swapaxes(np.linalg.solve(lower, identity), 1, 2))
 
 
+def _compiled_precision_cholesky(means, covariances, covariance_type, reg_covar):
+    """The precision factors by :mod:`._compiled`, None if not computed there.
+
+    None also where a covariance needs repair (the checks below agree).
+    """
+    if covariance_type != "full" or not _compiled.available(np.shape(means)[1]):
+        return None
+    covariances = np.ascontiguousarray(covariances, dtype=np.float64)
+    return _compiled.precision_cholesky(covariances, reg_covar)
+
+
 def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0):
     """Build :class:`MixtureParameters`, repairing covariances if needed.
 
@@ -256,13 +268,19 @@ def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0)
     """
     n_repaired = 0
     try:
-        if not np.all(np.isfinite(covariances)):
-            raise ValueError("non-finite covariance")
-        if covariance_type == "full" and np.any(
-            _collapsed(covariances, _variance_floor(covariances, reg_covar))
-        ):
-            raise ValueError("collapsed covariance")
-        precisions_cholesky = _precision_cholesky(covariances, covariance_type)
+        precisions_cholesky = _compiled_precision_cholesky(
+            means, covariances, covariance_type, reg_covar
+        )
+        if precisions_cholesky is not None:
+            covariances = np.asarray(covariances, dtype=np.float64)
+        else:
+            if not np.all(np.isfinite(covariances)):
+                raise ValueError("non-finite covariance")
+            if covariance_type == "full" and np.any(
+                _collapsed(covariances, _variance_floor(covariances, reg_covar))
+            ):
+                raise ValueError("collapsed covariance")
+            precisions_cholesky = _precision_cholesky(covariances, covariance_type)
     except ValueError:
         covariances, n_repaired = _repair_covariances(
             covariances, covariance_type, reg_covar

@@ -42,6 +42,8 @@ import threading
 
 import numpy as np
 
+from . import _compiled
+
 __all__ = [
     "CHUNK_BYTES",
     "EXPANSION_LIMIT",
@@ -427,6 +429,36 @@ class _LogProb:
         return out
 
 
+class _CompiledLogProb:
+    """Log-densities of full covariances by :func:`._compiled.log_prob`."""
+
+    def __init__(self, means, precisions_cholesky):
+        self.means = np.ascontiguousarray(means, dtype=np.float64)
+        self.n_components = self.means.shape[0]
+        self.factors = np.ascontiguousarray(precisions_cholesky, dtype=np.float64)
+        # The kernel's own temporaries are a few blocks of rows; this counts
+        # the chunk's (k, n) results, so that a chunk is normalised while
+        # it is still in cache.
+        self.bytes_per_row = 8 * (self.n_components + 1)
+
+    def __call__(self, X, out=None):
+        """Return the (k, n) log-densities of the rows of ``X``, in ``out``."""
+        if out is None:
+            out = work_array("compiled.out", (self.n_components, X.shape[0]))
+        return _compiled.log_prob(X, self.means, self.factors, out)
+
+
+def _use_compiled(covariance_type, n_features, method):
+    """Whether ``method`` (None: the default) means the compiled kernels."""
+    if method == "compiled":
+        if covariance_type != "full":
+            raise ValueError("the compiled kernels are for full covariances")
+        return True
+    return (
+        method is None and covariance_type == "full" and _compiled.available(n_features)
+    )
+
+
 def log_prob_kernel(means, precisions_cholesky, covariance_type, centre, method=None):
     """Prepare ``kernel(X_chunk)``, returning ``ln N(x_i; mu_k, Sigma_k)`` as (k, n).
 
@@ -434,8 +466,12 @@ def log_prob_kernel(means, precisions_cholesky, covariance_type, centre, method=
     layout makes the row-wise reductions of the E-step run along contiguous
     memory; the returned array is reused by the next call. The callable has a
     ``bytes_per_row`` attribute, the size of its temporaries per row, to size
-    chunks with :func:`row_chunks`.
+    chunks with :func:`row_chunks`. ``method`` is "difference", "expansion"
+    or "compiled" (full covariances, numba installed), or None: the compiled
+    kernel where it is available, else the faster of the other two.
     """
+    if _use_compiled(covariance_type, np.shape(means)[1], method):
+        return _CompiledLogProb(means, precisions_cholesky)
     return _LogProb(means, precisions_cholesky, covariance_type, centre, method)
 
 
@@ -457,8 +493,9 @@ def log_gaussian_prob(
     chunk_bytes : int, default=None
         Budget for the temporaries of one chunk of rows; :data:`CHUNK_BYTES`
         if None.
-    method : {"difference", "expansion"}, default=None
-        Force a formulation (tests, benchmarks); None picks the faster one.
+    method : {"difference", "expansion", "compiled"}, default=None
+        Force a formulation (tests, benchmarks); None picks the fastest
+        available (see :func:`log_prob_kernel`).
 
     Returns
     -------
@@ -570,8 +607,10 @@ def gaussian_parameters(
     covariance_type : {"full", "tied", "diag", "spherical"}
     chunk_bytes : int, default=None
         Budget for the temporaries of one chunk of rows.
-    method : {"difference", "expansion"}, default=None
-        Force the formulation of the ``full`` covariances (tests, benchmarks).
+    method : {"difference", "expansion", "compiled"}, default=None
+        Force the formulation of the ``full`` covariances (tests, benchmarks);
+        None: the compiled kernel (:mod:`._compiled`) where it is available,
+        else the faster of the other two.
     centre : ndarray of shape (n_features,), default=None
         ``data_centre(X)``, if the caller has it (EM reuses one for all its
         steps); None: computed here.
@@ -588,6 +627,8 @@ def gaussian_parameters(
     n_components = resp.shape[1]
     if centre is None:
         centre = data_centre(X)
+    if _use_compiled(covariance_type, n_features, method):
+        return _compiled.moments(X, resp.T, centre, reg_covar)
     if method is None:
         expand = _expand_moments(n_features, n_components)
         method = "expansion" if expand else "difference"

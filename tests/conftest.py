@@ -2,7 +2,21 @@
 
 import pytest
 
-from sklearn_esmem import _placement
+from sklearn_esmem import _compiled, _placement
+
+
+@pytest.fixture(params=["compiled", "numpy"])
+def kernels(request, monkeypatch):
+    """Run the test with the compiled kernels for full covariances, then without.
+
+    "compiled" is skipped where numba is not installed; "numpy" makes
+    ``_compiled.available`` False, as it is without numba.
+    """
+    if request.param == "numpy":
+        monkeypatch.setattr(_compiled, "available", lambda n_features: False)
+    elif not _compiled.available(1):
+        pytest.skip("the compiled kernels need numba")
+    return request.param
 
 
 @pytest.fixture

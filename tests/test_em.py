@@ -30,6 +30,10 @@ from sklearn_esmem._em import (
 
 CONVERGENCE = "ignore::sklearn.exceptions.ConvergenceWarning"
 
+# Every test of EM runs with the compiled kernels for full covariances and
+# with the numpy ones, the two a user gets with and without numba.
+pytestmark = pytest.mark.usefixtures("kernels")
+
 
 def _blobs(seed=0, n_per=30, n_features=2):
     """Three overlapping, anisotropic blobs."""

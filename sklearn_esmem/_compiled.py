@@ -1,0 +1,317 @@
+"""Compiled E-step and M-step kernels for full covariances, if numba is installed.
+
+The numpy kernels of :mod:`sklearn_esmem._kernels` cost about 60 numpy calls
+an iteration whatever the size of the data: some 200 microseconds, most of an
+iteration on a thousand points in a few dimensions, which is where a search
+spends its time. The kernels here do the same work in three compiled calls,
+one pass over the data each, in the difference form (scikit-learn's: no
+rounding error is amplified):
+
+* :func:`log_prob`: ``ln N(x_i; mu_k, Sigma_k)`` from ``y = (x_i - mu_k) U_k``;
+* :func:`moments`: ``nk``, the means and ``sum_i r_ik (x_i - mu_k)(x_i -
+  mu_k)' / nk``, as :func:`sklearn_esmem._kernels.gaussian_parameters`;
+* :func:`precision_cholesky`: the factors ``U_k`` of the precisions, with
+  the checks of :func:`sklearn_esmem._em.make_parameters`.
+
+Each kernel is compiled for one dimension ``M`` (a constant of its closure),
+so that the compiler unrolls the loops over the features and vectorises the
+loop over the rows. numba caches the machine code on disk: a dimension costs
+about a second of compiling once per machine, and a fraction of that to load
+in each new process.
+
+numba is optional (``pip install sklearn-esmem[numba]``); without it, or with
+numba's ``NUMBA_DISABLE_JIT`` set, :func:`available` is False and the numpy
+kernels run.
+"""
+
+import functools
+import math
+
+import numpy as np
+
+__all__ = [
+    "MAX_FEATURES",
+    "available",
+    "log_prob",
+    "moments",
+    "precision_cholesky",
+]
+
+# Largest dimension that goes through these kernels. The unrolled loops grow
+# as M^2, and at M = 16 the log-densities took 2 to 4 times as long as the
+# numpy kernels' matrix products, where at 14 they took 0.3 to 0.9 times
+# (benchmarks/README.md).
+MAX_FEATURES = 14
+
+# Rows per block: the block of rows transposed, and the M-step's work arrays,
+# stay in the first-level cache.
+_BLOCK = 256
+
+# Reassociation lets the sums over rows use vector registers, and contraction
+# lets them use fused multiply-adds. Not "fast" as a whole: that would assume
+# no infinities, and a density of 0 is an infinite Mahalanobis distance.
+_FASTMATH = frozenset({"reassoc", "contract"})
+
+_LOG_2PI = math.log(2.0 * math.pi)
+_EPS = np.finfo(np.float64).eps
+_TINY = np.finfo(np.float64).tiny
+
+
+@functools.cache
+def _numba():
+    try:
+        import numba
+    except ImportError:
+        return None
+    if numba.config.DISABLE_JIT:
+        # Interpreted, these loops would run a thousand times slower than numpy.
+        return None
+    return numba
+
+
+def available(n_features):
+    """Whether the compiled kernels run for data of this dimension."""
+    return n_features <= MAX_FEATURES and _numba() is not None
+
+
+def _jit(function):
+    return _numba().njit(cache=True, nogil=True, fastmath=set(_FASTMATH))(function)
+
+
+@functools.cache
+def _log_prob_kernel(n_features):
+    n_block = _BLOCK
+
+    def log_prob_kernel(X, means, factors, out):
+        n_samples = X.shape[0]
+        n_components = means.shape[0]
+        # ln det U_k - M ln(2 pi) / 2, as scikit-learn's log_det.
+        constant = np.full(n_components, -0.5 * n_features * _LOG_2PI)
+        for k in range(n_components):
+            for a in range(n_features):
+                constant[k] += math.log(factors[k, a, a])
+        block = np.empty((n_features, n_block))
+        values = np.empty(n_block)
+        for start in range(0, n_samples, n_block):
+            size = min(n_block, n_samples - start)
+            for b in range(size):
+                for a in range(n_features):
+                    block[a, b] = X[start + b, a]
+            for k in range(n_components):
+                for b in range(size):
+                    total = 0.0
+                    for i in range(n_features):
+                        y = 0.0
+                        for j in range(i + 1):
+                            y += (block[j, b] - means[k, j]) * factors[k, j, i]
+                        total += y * y
+                    values[b] = constant[k] - 0.5 * total
+                for b in range(size):
+                    out[k, start + b] = values[b]
+
+    return _jit(log_prob_kernel)
+
+
+@functools.cache
+def _moments_kernel(n_features):
+    n_block = _BLOCK
+    # The scatter is summed over rows in square panels of accumulators, which
+    # stay in registers: 4 x 4 (16 sums from 8 values a row) from 8 features,
+    # 2 x 2 below, where 4 x 4 panels would be mostly padding (measured in
+    # benchmarks/README.md).
+    panel = 4 if n_features >= 8 else 2
+    n_padded = -(-n_features // panel) * panel
+    eps10 = 10 * _EPS
+
+    def moments_kernel(X, resp, centre, reg_covar):
+        n_components, n_samples = resp.shape
+        # Rows and offsets past n_features stay 0: the panels' spare sums are 0.
+        block = np.zeros((n_padded, n_block))
+        weight = np.zeros(n_components)
+        first = np.zeros((n_components, n_features))
+        for start in range(0, n_samples, n_block):
+            size = min(n_block, n_samples - start)
+            for b in range(size):
+                for a in range(n_features):
+                    block[a, b] = X[start + b, a] - centre[a]
+            for k in range(n_components):
+                r = resp[k, start : start + size]
+                total = 0.0
+                for b in range(size):
+                    total += r[b]
+                weight[k] += total
+                for a in range(n_features):
+                    total = 0.0
+                    for b in range(size):
+                        total += r[b] * block[a, b]
+                    first[k, a] += total
+        nk = weight + eps10
+        # means - c without cancellation, as gaussian_parameters computes it.
+        offsets = np.zeros((n_components, n_padded))
+        means = np.empty((n_components, n_features))
+        for k in range(n_components):
+            for a in range(n_features):
+                offsets[k, a] = (first[k, a] - eps10 * centre[a]) / nk[k]
+                means[k, a] = centre[a] + offsets[k, a]
+        scatter = np.zeros((n_components, n_padded, n_padded))
+        for start in range(0, n_samples, n_block):
+            size = min(n_block, n_samples - start)
+            for b in range(size):
+                for a in range(n_features):
+                    block[a, b] = X[start + b, a] - centre[a]
+            for k in range(n_components):
+                r = resp[k, start : start + size]
+                off = offsets[k]
+                out = scatter[k]
+                for i0 in range(0, n_padded, panel):
+                    for j0 in range(0, i0 + 1, panel):
+                        if panel == 4:
+                            s00 = s01 = s02 = s03 = 0.0
+                            s10 = s11 = s12 = s13 = 0.0
+                            s20 = s21 = s22 = s23 = 0.0
+                            s30 = s31 = s32 = s33 = 0.0
+                            for b in range(size):
+                                rb = r[b]
+                                e0 = rb * (block[i0, b] - off[i0])
+                                e1 = rb * (block[i0 + 1, b] - off[i0 + 1])
+                                e2 = rb * (block[i0 + 2, b] - off[i0 + 2])
+                                e3 = rb * (block[i0 + 3, b] - off[i0 + 3])
+                                d0 = block[j0, b] - off[j0]
+                                d1 = block[j0 + 1, b] - off[j0 + 1]
+                                d2 = block[j0 + 2, b] - off[j0 + 2]
+                                d3 = block[j0 + 3, b] - off[j0 + 3]
+                                s00 += e0 * d0
+                                s01 += e0 * d1
+                                s02 += e0 * d2
+                                s03 += e0 * d3
+                                s10 += e1 * d0
+                                s11 += e1 * d1
+                                s12 += e1 * d2
+                                s13 += e1 * d3
+                                s20 += e2 * d0
+                                s21 += e2 * d1
+                                s22 += e2 * d2
+                                s23 += e2 * d3
+                                s30 += e3 * d0
+                                s31 += e3 * d1
+                                s32 += e3 * d2
+                                s33 += e3 * d3
+                            out[i0, j0] += s00
+                            out[i0, j0 + 1] += s01
+                            out[i0, j0 + 2] += s02
+                            out[i0, j0 + 3] += s03
+                            out[i0 + 1, j0] += s10
+                            out[i0 + 1, j0 + 1] += s11
+                            out[i0 + 1, j0 + 2] += s12
+                            out[i0 + 1, j0 + 3] += s13
+                            out[i0 + 2, j0] += s20
+                            out[i0 + 2, j0 + 1] += s21
+                            out[i0 + 2, j0 + 2] += s22
+                            out[i0 + 2, j0 + 3] += s23
+                            out[i0 + 3, j0] += s30
+                            out[i0 + 3, j0 + 1] += s31
+                            out[i0 + 3, j0 + 2] += s32
+                            out[i0 + 3, j0 + 3] += s33
+                        else:
+                            s00 = s01 = s10 = s11 = 0.0
+                            for b in range(size):
+                                rb = r[b]
+                                e0 = rb * (block[i0, b] - off[i0])
+                                e1 = rb * (block[i0 + 1, b] - off[i0 + 1])
+                                d0 = block[j0, b] - off[j0]
+                                d1 = block[j0 + 1, b] - off[j0 + 1]
+                                s00 += e0 * d0
+                                s01 += e0 * d1
+                                s10 += e1 * d0
+                                s11 += e1 * d1
+                            out[i0, j0] += s00
+                            out[i0, j0 + 1] += s01
+                            out[i0 + 1, j0] += s10
+                            out[i0 + 1, j0 + 1] += s11
+        covariances = np.empty((n_components, n_features, n_features))
+        for k in range(n_components):
+            for i in range(n_features):
+                for j in range(i + 1):
+                    value = scatter[k, i, j] / nk[k]
+                    covariances[k, i, j] = value
+                    covariances[k, j, i] = value
+                covariances[k, i, i] += reg_covar
+        return nk, means, covariances
+
+    return _jit(moments_kernel)
+
+
+def _precision_cholesky_kernel(covariances, reg_covar):
+    n_components, n_features, _ = covariances.shape
+    factors = np.zeros((n_components, n_features, n_features))
+    lower = np.zeros((n_features, n_features))
+    scale = 0.0
+    for value in covariances.flat:
+        if not np.isfinite(value):
+            return factors, False
+        scale = max(scale, abs(value))
+    # _em._variance_floor, for finite covariances.
+    floor = max(reg_covar, 1e-10 * (scale if scale > 0 else 1.0), _TINY)
+    for k in range(n_components):
+        largest = -np.inf
+        for j in range(n_features):
+            largest = max(largest, covariances[k, j, j])
+        if largest < floor:
+            return factors, False  # collapsed: see _em._collapsed
+        for j in range(n_features):
+            pivot = covariances[k, j, j]
+            for p in range(j):
+                pivot -= lower[j, p] * lower[j, p]
+            # _em._checked_cholesky's test: singular to working precision.
+            if not pivot > n_features * _EPS * covariances[k, j, j]:
+                return factors, False
+            lower[j, j] = math.sqrt(pivot)
+            for i in range(j + 1, n_features):
+                value = covariances[k, i, j]
+                for p in range(j):
+                    value -= lower[i, p] * lower[j, p]
+                lower[i, j] = value / lower[j, j]
+        # factors[k] = inv(lower)', by forward substitution, column by column.
+        for j in range(n_features):
+            for i in range(j, n_features):
+                value = 1.0 if i == j else 0.0
+                for p in range(j, i):
+                    value -= lower[i, p] * factors[k, j, p]
+                factors[k, j, i] = value / lower[i, i]
+    return factors, True
+
+
+@functools.cache
+def _precision_cholesky_compiled():
+    return _numba().njit(cache=True, nogil=True)(_precision_cholesky_kernel)
+
+
+def log_prob(X, means, precisions_cholesky, out):
+    """Write ``ln N(x_i; mu_k, Sigma_k)`` of the rows of ``X`` into ``out`` (k, n).
+
+    ``X`` is float32 or float64; everything is computed in float64.
+    """
+    _log_prob_kernel(X.shape[1])(X, means, precisions_cholesky, out)
+    return out
+
+
+def moments(X, resp, centre, reg_covar):
+    """Return ``(nk, means, covariances)`` of full covariances.
+
+    ``resp`` is (n_components, n_samples): the E-step stores it so, and any
+    other layout is read in place rather than copied (numba compiles a
+    kernel for it), as ``X`` is; each is only read into blocks of rows.
+    """
+    return _moments_kernel(X.shape[1])(X, resp, centre, reg_covar)
+
+
+def precision_cholesky(covariances, reg_covar):
+    """The precision factors of full covariances, or None if one needs repair.
+
+    None where :func:`sklearn_esmem._em.make_parameters` would repair: a
+    non-finite entry, every variance of a component below the floor of
+    :func:`sklearn_esmem._em._variance_floor`, or a Cholesky pivot that is
+    rounding noise.
+    """
+    factors, ok = _precision_cholesky_compiled()(covariances, reg_covar)
+    return factors if ok else None

@@ -1,0 +1,161 @@
+"""Tests of sklearn_esmem._compiled: the numba kernels for full covariances."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from sklearn_esmem import _compiled, _em, _kernels
+from sklearn_esmem._kernels import data_centre, gaussian_parameters, log_gaussian_prob
+from sklearn_esmem._sklearn_compat import (
+    compute_precision_cholesky,
+    estimate_gaussian_parameters,
+    estimate_log_gaussian_prob,
+)
+
+pytestmark = pytest.mark.skipif(
+    not _compiled.available(1), reason="the compiled kernels need numba"
+)
+
+
+def _data(n_samples, n_features, n_components, seed=0, offset=0.0):
+    rng = np.random.RandomState(seed)
+    centres = rng.normal(scale=3.0, size=(n_components, n_features))
+    labels = rng.randint(n_components, size=n_samples)
+    mixing = rng.normal(size=(n_features, n_features)) + 2 * np.eye(n_features)
+    X = offset + centres[labels] + rng.normal(size=(n_samples, n_features)) @ mixing
+    resp = rng.dirichlet(np.ones(n_components), size=n_samples)
+    resp = 0.5 * resp + 0.5 * np.eye(n_components)[labels]
+    return X, resp
+
+
+# Dimensions either side of the panels' switch (2 x 2 below 8, 4 x 4 from 8),
+# dimensions that the panels do not divide, and the largest compiled one;
+# sample counts below, at and across the block of rows.
+@pytest.mark.parametrize("n_features", [1, 2, 3, 7, 8, 9, _compiled.MAX_FEATURES])
+@pytest.mark.parametrize("n_samples", [1, 255, 256, 700])
+def test_kernels_match_scikit_learn(n_features, n_samples):
+    X, resp = _data(max(n_samples, 3 * n_features), n_features, 3, seed=n_features)
+    X, resp = X[:n_samples], resp[:n_samples]
+    nk, means, covariances = gaussian_parameters(
+        X, resp, 1e-3, "full", method="compiled"
+    )
+    expected = estimate_gaussian_parameters(X, resp, 1e-3, "full")
+    for actual, desired in zip((nk, means, covariances), expected, strict=True):
+        assert_allclose(actual, desired, rtol=1e-10, atol=1e-13)
+    factors = compute_precision_cholesky(expected[2], "full")
+    log_prob = log_gaussian_prob(X, expected[1], factors, "full", method="compiled")
+    desired = estimate_log_gaussian_prob(X, expected[1], factors, "full")
+    assert_allclose(log_prob, desired, rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_kernels_read_any_layout_and_float_dtype(dtype, order):
+    """Fortran-ordered X, float32 X and resp not in the E-step's layout."""
+    X, resp = _data(600, 5, 4, seed=1)
+    X = np.asarray(X, dtype=dtype, order=order)
+    X64 = X.astype(np.float64)
+    centre = data_centre(X64)
+    actual = _compiled.moments(X, resp.T, centre, 1e-6)
+    expected = _compiled.moments(np.ascontiguousarray(X64), resp.T.copy(), centre, 1e-6)
+    for a, e in zip(actual, expected, strict=True):
+        assert_allclose(a, e, rtol=1e-12)
+    means, factors = expected[1], compute_precision_cholesky(expected[2], "full")
+    out = np.full((4, 700), np.nan)
+    _compiled.log_prob(X, means, factors, out[:, 50:650])
+    assert_allclose(
+        out[:, 50:650].T, estimate_log_gaussian_prob(X64, means, factors, "full"), 1e-10
+    )
+    assert np.isnan(out[:, :50]).all() and np.isnan(out[:, 650:]).all()
+
+
+def test_moments_far_from_the_origin():
+    """The difference form about the centre: no digits lost at an offset of 1e6."""
+    X, resp = _data(500, 4, 3, seed=2)
+    near = gaussian_parameters(X, resp, 1e-6, "full", method="compiled")
+    far = gaussian_parameters(X + 1e6, resp, 1e-6, "full", method="compiled")
+    assert_allclose(far[1] - 1e6, near[1], atol=1e-9)
+    assert_allclose(far[2], near[2], rtol=1e-8)
+
+
+def test_log_prob_overflow_gives_minus_inf():
+    X, resp = _data(50, 3, 2, seed=3)
+    _, means, covariances = estimate_gaussian_parameters(X, resp, 1e-3, "full")
+    factors = compute_precision_cholesky(covariances, "full")
+    X[0] = 1e170
+    result = log_gaussian_prob(X, means, factors, "full", method="compiled")
+    assert np.all(result[0] == -np.inf)
+    assert np.isfinite(result[1:]).all()
+
+
+def _covariance_cases():
+    u = np.array([1.0, 2.0, 0.5])
+    healthy = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 0.5]])
+    tiny = 1e-30 * healthy
+    cases = {
+        "healthy": [healthy, np.eye(3)],
+        "huge scale": [1e200 * healthy, np.eye(3)],
+        "rank 1": [np.outer(u, u), np.eye(3)],
+        "collapsed": [tiny, healthy],
+        "zero": [np.zeros((3, 3)), healthy],
+        "negative definite": [-healthy, healthy],
+        "nan": [np.where(np.eye(3) > 0, np.nan, healthy), healthy],
+        "inf": [np.where(np.eye(3) > 0, np.inf, healthy), healthy],
+        "near singular": [healthy + 1e6 * np.outer(u, u), healthy],
+    }
+    return {name: np.array(pair) for name, pair in cases.items()}
+
+
+@pytest.mark.parametrize("case", sorted(_covariance_cases()))
+@pytest.mark.parametrize("reg_covar", [0.0, 1e-6])
+def test_make_parameters_same_with_and_without_compiled(case, reg_covar, monkeypatch):
+    """The compiled checks send exactly the covariances that need it to repair."""
+    covariances = _covariance_cases()[case]
+    weights, means = np.array([0.4, 0.6]), np.zeros((2, 3))
+    compiled = _em.make_parameters(weights, means, covariances, "full", reg_covar)
+    monkeypatch.setattr(_compiled, "available", lambda n_features: False)
+    numpy = _em.make_parameters(weights, means, covariances, "full", reg_covar)
+    assert compiled[1] == numpy[1]
+    assert_array_equal(compiled[0].covariances, numpy[0].covariances)
+    # Both are exact up to rounding amplified by the condition number (numpy's
+    # solve also leaves a 1e-20 or so below the diagonal).
+    factors = numpy[0].precisions_cholesky
+    rtol = max(
+        1e-13, 10 * np.linalg.cond(numpy[0].covariances).max() * np.finfo(float).eps
+    )
+    assert_allclose(
+        compiled[0].precisions_cholesky, factors, rtol, atol=1e-14 * abs(factors).max()
+    )
+
+
+def test_without_numba_the_numpy_kernels_run(monkeypatch):
+    monkeypatch.setattr(_compiled, "_numba", lambda: None)
+    assert not _compiled.available(2)
+    X, resp = _data(100, 2, 3)
+    means, covariances = estimate_gaussian_parameters(X, resp, 1e-3, "full")[1:]
+    factors = compute_precision_cholesky(covariances, "full")
+    kernel = _kernels.log_prob_kernel(means, factors, "full", data_centre(X))
+    assert isinstance(kernel, _kernels._LogProb)
+
+
+def test_numba_disable_jit_turns_the_kernels_off(monkeypatch):
+    numba = pytest.importorskip("numba")
+    monkeypatch.setattr(numba.config, "DISABLE_JIT", True)
+    assert _compiled._numba.__wrapped__() is None
+
+
+def test_dimensions_beyond_the_limit_take_numpy():
+    n_features = _compiled.MAX_FEATURES + 1
+    assert _compiled.available(n_features - 1)
+    assert not _compiled.available(n_features)
+    X, resp = _data(100, n_features, 2)
+    means, covariances = estimate_gaussian_parameters(X, resp, 1e-3, "full")[1:]
+    factors = compute_precision_cholesky(covariances, "full")
+    kernel = _kernels.log_prob_kernel(means, factors, "full", data_centre(X))
+    assert isinstance(kernel, _kernels._LogProb)
+
+
+def test_compiled_is_for_full_covariances_only():
+    X, resp = _data(100, 2, 3)
+    with pytest.raises(ValueError, match="full covariances"):
+        gaussian_parameters(X, resp, 1e-3, "diag", method="compiled")
