@@ -12,6 +12,12 @@ do. scikit-learn's M-step takes log-responsibilities, so its E-step must
 compute them. Both sides run alternately in the same process
 with BLAS limited to one thread, and each cell reports medians.
 
+Where numba is installed, ours uses the compiled kernels for full
+covariances (``sklearn_esmem._compiled``), and a third side, timed in turn
+with the other two, runs ours with the numpy kernels only: the "numpy
+kernels" column, what a user without numba gets (``--numpy-kernels`` makes
+ours that too).
+
 The floor of a cell is its flop count over the matrix-product rate measured
 at the start of the run, plus its exp and log count over their measured rates.
 For ``full``: 4 N K M^2 + 2 N K M flops (the Mahalanobis product of the
@@ -25,6 +31,7 @@ or ``--quick`` (N <= 1e4); ``--help`` for the options.
 """
 
 import argparse
+import contextlib
 import datetime
 import platform
 import statistics
@@ -36,6 +43,7 @@ import sklearn
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from sklearn_esmem import _compiled
 from sklearn_esmem._em import _partial_e_step, m_step, make_parameters
 from sklearn_esmem._kernels import data_centre
 
@@ -120,7 +128,7 @@ def make_cell(n, m, k, covariance_type, seed=0):
     return X, gm
 
 
-def time_cell(n, m, k, covariance_type, budget, min_repeats, max_repeats):
+def time_cell(n, m, k, covariance_type, budget, min_repeats, max_repeats, compare=True):
     X, gm = make_cell(n, m, k, covariance_type)
     state = {
         name: getattr(gm, name).copy()
@@ -148,17 +156,40 @@ def time_cell(n, m, k, covariance_type, budget, min_repeats, max_repeats):
         )
         m_step(X, result.resp, covariance_type, REG_COVAR, centre=centre)
 
-    # Warm up, and size the repeats to the time budget.
+    def numpy_iteration():
+        with numpy_kernels():
+            our_iteration()
+
+    sides = [sklearn_iteration, our_iteration]
+    if compare and covariance_type == "full" and _compiled.available(m):
+        sides.append(numpy_iteration)
+    # Warm up (the first call may compile or load the compiled kernels), and
+    # size the repeats to the time budget.
+    for side in sides:
+        side()
     start = time.perf_counter()
-    sklearn_iteration()
-    our_iteration()
+    for side in sides:
+        side()
     once = time.perf_counter() - start
     repeats = int(min(max_repeats, max(min_repeats, budget / max(once, 1e-9))))
-    sk_times, our_times = [], []
-    for _ in range(repeats):  # alternate, so that load affects both alike
-        sk_times.append(_median_time(sklearn_iteration, 1))
-        our_times.append(_median_time(our_iteration, 1))
-    return statistics.median(sk_times), statistics.median(our_times), repeats
+    times = [[] for _ in sides]
+    for _ in range(repeats):  # alternate, so that load affects all alike
+        for side, side_times in zip(sides, times, strict=True):
+            side_times.append(_median_time(side, 1))
+    sk, ours, *numpy = (statistics.median(side_times) for side_times in times)
+    # Without compiled kernels for this cell, ours is the numpy kernels' time.
+    return sk, ours, numpy[0] if numpy else ours, repeats
+
+
+@contextlib.contextmanager
+def numpy_kernels():
+    """Run ours with the numpy kernels, as without numba."""
+    available = _compiled.available
+    _compiled.available = lambda n_features: False
+    try:
+        yield
+    finally:
+        _compiled.available = available
 
 
 def main(argv=None):
@@ -175,6 +206,11 @@ def main(argv=None):
     )
     parser.add_argument(
         "--budget", type=float, default=None, help="seconds per cell and side"
+    )
+    parser.add_argument(
+        "--numpy-kernels",
+        action="store_true",
+        help="ours without the compiled kernels, as without numba",
     )
     args = parser.parse_args(argv)
     grid_n = args.n or ((1_000, 10_000) if args.quick else GRID_N)
@@ -208,19 +244,26 @@ def main(argv=None):
             f"{rates[1] * 1e9:.2f} ns, log {rates[2] * 1e9:.2f} ns."
         )
         print()
+        print(_kernels_line(args.numpy_kernels))
+        print()
         print(
             "| type | N | M | K | scikit-learn ms | ours ms | speed-up | "
-            "floor ms | ours/floor | scikit-learn/floor | repeats |"
+            "numpy kernels ms | speed-up | floor ms | ours/floor | "
+            "scikit-learn/floor | repeats |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         rows = []
         for n, m, k, ct in cells:
-            sk, ours, repeats = time_cell(n, m, k, ct, budget, min_repeats, max_repeats)
+            with numpy_kernels() if args.numpy_kernels else contextlib.nullcontext():
+                sk, ours, numpy_ours, repeats = time_cell(
+                    n, m, k, ct, budget, min_repeats, max_repeats
+                )
             floor = floor_seconds(n, m, k, ct, rates)
-            rows.append((n, m, k, ct, sk, ours, floor))
+            rows.append((n, m, k, ct, sk, ours, floor, numpy_ours))
             print(
                 f"| {ct} | {n:.0e} | {m} | {k} | {sk * 1e3:.3f} | {ours * 1e3:.3f} | "
-                f"{sk / ours:.1f} | {floor * 1e3:.3f} | {ours / floor:.2f} | "
+                f"{sk / ours:.1f} | {numpy_ours * 1e3:.3f} | {sk / numpy_ours:.1f} | "
+                f"{floor * 1e3:.3f} | {ours / floor:.2f} | "
                 f"{sk / floor:.1f} | {repeats} |",
                 flush=True,
             )
@@ -230,10 +273,13 @@ def main(argv=None):
         if not chosen:
             continue
         speedups = [r[4] / r[5] for r in chosen]
+        numpy_speedups = [r[4] / r[7] for r in chosen]
         line = (
             f"- {ct}: median speed-up {statistics.median(speedups):.1f} "
             f"(min {min(speedups):.1f}, max {max(speedups):.1f}) over "
-            f"{len(chosen)} cells"
+            f"{len(chosen)} cells; with the numpy kernels "
+            f"{statistics.median(numpy_speedups):.1f} "
+            f"(min {min(numpy_speedups):.1f}, max {max(numpy_speedups):.1f})"
         )
         wide = [r[5] / r[6] for r in chosen if r[1] >= 8]
         if wide:
@@ -245,6 +291,20 @@ def main(argv=None):
     full = [r for r in rows if r[3] == "full"]
     if full:
         print(_median_target_needs(full, TARGET_SPEEDUP))
+
+
+def _kernels_line(numpy_only):
+    """Which kernels "ours" ran, and what the "numpy kernels" column is."""
+    if numpy_only or not _compiled.available(1):
+        return "Ours: the numpy kernels (numba not installed, or --numpy-kernels)."
+    import numba
+
+    return (
+        f"Ours: the compiled kernels (numba {numba.__version__}) for full "
+        f"covariances with M <= {_compiled.MAX_FEATURES}, the numpy kernels "
+        "elsewhere; the numpy kernels column times ours without them, in "
+        "turn with the other two (what a user without numba gets)."
+    )
 
 
 def _median_target_needs(rows, target):
@@ -267,7 +327,7 @@ def _median_target_needs(rows, target):
         f"{needed} (scikit-learn furthest above the floor) that are below "
         f"{target:g} now:"
     ]
-    for n, m, k, _, sk, ours, floor in easiest:
+    for n, m, k, _, sk, ours, floor, _ in easiest:
         if sk / ours < target:
             lines.append(
                 f"  - N={n:.0e}, M={m}, K={k}: ours/floor must go from "
