@@ -161,7 +161,7 @@ def time_cell(n, m, k, covariance_type, budget, min_repeats, max_repeats, compar
             our_iteration()
 
     sides = [sklearn_iteration, our_iteration]
-    if compare and covariance_type == "full" and _compiled.available(m):
+    if compare and covariance_type == "full" and _compiled.available(m, n * k):
         sides.append(numpy_iteration)
     # Warm up (the first call may compile or load the compiled kernels), and
     # size the repeats to the time budget.
@@ -185,7 +185,7 @@ def time_cell(n, m, k, covariance_type, budget, min_repeats, max_repeats, compar
 def numpy_kernels():
     """Run ours with the numpy kernels, as without numba."""
     available = _compiled.available
-    _compiled.available = lambda n_features: False
+    _compiled.available = lambda *shape: False
     try:
         yield
     finally:
@@ -301,9 +301,10 @@ def _kernels_line(numpy_only):
 
     return (
         f"Ours: the compiled kernels (numba {numba.__version__}) for full "
-        f"covariances with M <= {_compiled.MAX_FEATURES}, the numpy kernels "
-        "elsewhere; the numpy kernels column times ours without them, in "
-        "turn with the other two (what a user without numba gets)."
+        f"covariances with M <= {_compiled.MAX_FEATURES} (and, below M = "
+        f"{_compiled._FEW_FEATURES}, N K <= {_compiled._MANY_VALUES}), the "
+        "numpy kernels elsewhere; the numpy kernels column times ours without "
+        "them, in turn with the other two (what a user without numba gets)."
     )
 
 

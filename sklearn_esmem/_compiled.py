@@ -7,7 +7,9 @@ spends its time. The kernels here do the same work in three compiled calls,
 one pass over the data each, in the difference form (scikit-learn's: no
 rounding error is amplified):
 
-* :func:`log_prob`: ``ln N(x_i; mu_k, Sigma_k)`` from ``y = (x_i - mu_k) U_k``;
+* :func:`log_prob`: ``ln N(x_i; mu_k, Sigma_k)`` from ``y = (x_i - mu_k) U_k``,
+  and the E-step's weighted log-densities, their maximum per row and their
+  differences from it, where numpy took four more passes;
 * :func:`moments`: ``nk``, the means and ``sum_i r_ik (x_i - mu_k)(x_i -
   mu_k)' / nk``, as :func:`sklearn_esmem._kernels.gaussian_parameters`;
 * :func:`precision_cholesky`: the factors ``U_k`` of the precisions, with
@@ -43,6 +45,16 @@ __all__ = [
 # (benchmarks/README.md).
 MAX_FEATURES = 14
 
+# Below 4 features the kernels do a few flops per log-density, and with more
+# than 2^20 log-densities (8 MB for each (k, n) array) they wait on memory:
+# the M-step reads the responsibilities twice (first moments, then the
+# scatter about the means), where the numpy kernels' one matrix product reads
+# them once. Measured at M = 2 (benchmarks/README.md): compiled iterations
+# took 0.6 to 0.9 times the numpy kernels' time up to 6.4e5 values, 1.1 at
+# 1.6e6 and 1.27 at 6.4e6.
+_FEW_FEATURES = 4
+_MANY_VALUES = 2**20
+
 # Rows per block: the block of rows transposed, and the M-step's work arrays,
 # stay in the first-level cache.
 _BLOCK = 256
@@ -69,9 +81,15 @@ def _numba():
     return numba
 
 
-def available(n_features):
-    """Whether the compiled kernels run for data of this dimension."""
-    return n_features <= MAX_FEATURES and _numba() is not None
+def available(n_features, n_values=0):
+    """Whether the compiled kernels run for this dimension and N K values.
+
+    ``n_values`` is the number of log-densities (samples times components)
+    of the E-step and M-step they would serve.
+    """
+    if n_features > MAX_FEATURES or _numba() is None:
+        return False
+    return n_features >= _FEW_FEATURES or n_values <= _MANY_VALUES
 
 
 def _jit(function):
@@ -82,7 +100,9 @@ def _jit(function):
 def _log_prob_kernel(n_features):
     n_block = _BLOCK
 
-    def log_prob_kernel(X, means, factors, out):
+    def log_prob_kernel(
+        X, means, factors, log_weights, lowest, log_prob, weighted, shifted, row_max
+    ):
         n_samples = X.shape[0]
         n_components = means.shape[0]
         # ln det U_k - M ln(2 pi) / 2, as scikit-learn's log_det.
@@ -92,11 +112,14 @@ def _log_prob_kernel(n_features):
                 constant[k] += math.log(factors[k, a, a])
         block = np.empty((n_features, n_block))
         values = np.empty(n_block)
+        largest = np.empty(n_block)
         for start in range(0, n_samples, n_block):
             size = min(n_block, n_samples - start)
+            rows = X[start : start + size]
             for b in range(size):
                 for a in range(n_features):
-                    block[a, b] = X[start + b, a]
+                    block[a, b] = rows[b, a]
+                largest[b] = -np.inf
             for k in range(n_components):
                 for b in range(size):
                     total = 0.0
@@ -106,8 +129,27 @@ def _log_prob_kernel(n_features):
                             y += (block[j, b] - means[k, j]) * factors[k, j, i]
                         total += y * y
                     values[b] = constant[k] - 0.5 * total
+                # Rows of the results as views: indexing with start + b,
+                # which numba must check for a negative index, kept these
+                # loops from being vectorised (as did max() and min(), which
+                # branch on NaN).
+                weight = log_weights[k]
+                log_prob_row = log_prob[k, start : start + size]
+                weighted_row = weighted[k, start : start + size]
                 for b in range(size):
-                    out[k, start + b] = values[b]
+                    value = values[b]
+                    log_prob_row[b] = value
+                    value += weight
+                    weighted_row[b] = value
+                    largest[b] = value if value > largest[b] else largest[b]
+            row_max[start : start + size] = largest[:size]
+            for k in range(n_components):
+                weighted_row = weighted[k, start : start + size]
+                shifted_row = shifted[k, start : start + size]
+                for b in range(size):
+                    value = weighted_row[b] - largest[b]
+                    value = lowest if value < lowest else value
+                    shifted_row[b] = 0.0 if value > 0.0 else value
 
     return _jit(log_prob_kernel)
 
@@ -131,9 +173,10 @@ def _moments_kernel(n_features):
         first = np.zeros((n_components, n_features))
         for start in range(0, n_samples, n_block):
             size = min(n_block, n_samples - start)
+            rows = X[start : start + size]
             for b in range(size):
                 for a in range(n_features):
-                    block[a, b] = X[start + b, a] - centre[a]
+                    block[a, b] = rows[b, a] - centre[a]
             for k in range(n_components):
                 r = resp[k, start : start + size]
                 total = 0.0
@@ -156,9 +199,10 @@ def _moments_kernel(n_features):
         scatter = np.zeros((n_components, n_padded, n_padded))
         for start in range(0, n_samples, n_block):
             size = min(n_block, n_samples - start)
+            rows = X[start : start + size]
             for b in range(size):
                 for a in range(n_features):
-                    block[a, b] = X[start + b, a] - centre[a]
+                    block[a, b] = rows[b, a] - centre[a]
             for k in range(n_components):
                 r = resp[k, start : start + size]
                 off = offsets[k]
@@ -286,13 +330,20 @@ def _precision_cholesky_compiled():
     return _numba().njit(cache=True, nogil=True)(_precision_cholesky_kernel)
 
 
-def log_prob(X, means, precisions_cholesky, out):
-    """Write ``ln N(x_i; mu_k, Sigma_k)`` of the rows of ``X`` into ``out`` (k, n).
+def log_prob(X, means, precisions_cholesky, log_weights, lowest, out):
+    """Log-densities of the rows of ``X``, and the first steps of an E-step.
 
-    ``X`` is float32 or float64; everything is computed in float64.
+    Writes into the (k, n) arrays of ``out = (log_prob, weighted, shifted)``
+    ``ln N(x_i; mu_k, Sigma_k)``, plus ``log_weights``, and that minus the
+    row's maximum clipped to ``[lowest, 0]``, and returns the (n,) maxima.
+    ``X`` is float32 or float64; everything is computed in float64. Where a
+    row's maximum is not finite, its shifted values mean nothing.
     """
-    _log_prob_kernel(X.shape[1])(X, means, precisions_cholesky, out)
-    return out
+    row_max = np.empty(X.shape[0])
+    _log_prob_kernel(X.shape[1])(
+        X, means, precisions_cholesky, log_weights, lowest, *out, row_max
+    )
+    return row_max
 
 
 def moments(X, resp, centre, reg_covar):

@@ -30,6 +30,13 @@ COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 _LOG_RESP_FLOOR = -600.0
 _RESP_FLOOR = float(np.exp(_LOG_RESP_FLOOR))
 
+# exp of what underflows costs 10 to 50 times a normal exp, so the E-step
+# raises everything more than 700 below its row's maximum to exactly that:
+# such log-responsibilities end at the floor of -600 all the same, and ln p(x)
+# moves by at most k e^-700 relative. Everything is <= 0 there, and np.clip
+# with both bounds runs 2.5 times as fast as np.maximum with one.
+_EXP_FLOOR = -700.0
+
 
 class MixtureParameters:
     """Weights, means and covariances of one Gaussian mixture.
@@ -369,6 +376,7 @@ def _partial_e_step(X, parameters, out=None, centre=None):
         parameters.precisions_cholesky,
         parameters.covariance_type,
         data_centre(X) if centre is None else centre,
+        n_samples=X.shape[0],
     )
     n_samples, n_components = X.shape[0], parameters.n_components
     # The kernel computes (k, rows) blocks, so that the reductions over
@@ -380,22 +388,35 @@ def _partial_e_step(X, parameters, out=None, centre=None):
         out, n_components, n_samples
     )
     with np.errstate(divide="ignore"):
-        log_weights = np.log(parameters.weights)[:, np.newaxis]
+        log_weights = np.log(parameters.weights)
+    # The compiled kernel does the steps up to the exp in its own pass.
+    fused = getattr(kernel, "weighted_log_prob", None)
     for rows in row_chunks(n_samples, kernel.bytes_per_row):
+        # The normalisation works in the results' own memory, no work
+        # arrays: after a scikit-learn iteration in between (the benchmark),
+        # every array touched had to come back from main memory.
         chunk_log_prob = log_prob[:, rows]
+        chunk_weighted = weighted[:, rows]
+        chunk_resp = resp[:, rows]
         with np.errstate(over="ignore"):
             # A squared Mahalanobis distance beyond float range (a mean far
             # from the data, or a collapsed covariance) is a density of
             # exactly 0, so -inf is the right log-density: numpy's overflow
             # warning is noise.
-            kernel(X[rows], out=chunk_log_prob)
-        # The normalisation works in the results' own memory, no work
-        # arrays: after a scikit-learn iteration in between (the benchmark),
-        # every array touched had to come back from main memory.
-        chunk_weighted = weighted[:, rows]
-        np.add(chunk_log_prob, log_weights, out=chunk_weighted)
-        row_max = chunk_weighted.max(axis=0)
-        chunk_resp = resp[:, rows]
+            if fused is not None:
+                row_max = fused(
+                    X[rows],
+                    log_weights,
+                    _EXP_FLOOR,
+                    chunk_log_prob,
+                    chunk_weighted,
+                    chunk_resp,
+                )
+            else:
+                kernel(X[rows], out=chunk_log_prob)
+        if fused is None:
+            np.add(chunk_log_prob, log_weights[:, np.newaxis], out=chunk_weighted)
+            row_max = chunk_weighted.max(axis=0)
         if not np.isfinite(row_max).all():
             # Some row has density 0 (or inf) everywhere: normalize_log_prob
             # has the rules for it, and gives ln p = -inf there, which
@@ -405,15 +426,10 @@ def _partial_e_step(X, parameters, out=None, centre=None):
             np.exp(chunk_resp, out=chunk_resp)
             continue
         # normalize_log_prob's arithmetic, in resp's memory, so that the
-        # weighted log-densities stay for _complete. exp of what underflows
-        # costs 10 to 50 times a normal exp, so everything more than 700
-        # below its row's maximum is raised to exactly that: such
-        # log-responsibilities end at the floor of -600 all the same, and
-        # ln p(x) moves by at most k e^-700 relative. Everything is <= 0
-        # here, and np.clip with both bounds runs 2.5 times as fast as
-        # np.maximum with one.
-        np.subtract(chunk_weighted, row_max, out=chunk_resp)
-        np.clip(chunk_resp, -700.0, 0.0, out=chunk_resp)
+        # weighted log-densities stay for _complete (see _EXP_FLOOR).
+        if fused is None:
+            np.subtract(chunk_weighted, row_max, out=chunk_resp)
+            np.clip(chunk_resp, _EXP_FLOOR, 0.0, out=chunk_resp)
         np.exp(chunk_resp, out=chunk_resp)
         sum_exp = chunk_resp.sum(axis=0)
         # The responsibilities from the exp above rather than an exp of

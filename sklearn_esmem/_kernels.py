@@ -443,23 +443,46 @@ class _CompiledLogProb:
 
     def __call__(self, X, out=None):
         """Return the (k, n) log-densities of the rows of ``X``, in ``out``."""
+        shape = (self.n_components, X.shape[0])
         if out is None:
-            out = work_array("compiled.out", (self.n_components, X.shape[0]))
-        return _compiled.log_prob(X, self.means, self.factors, out)
+            out = work_array("compiled.out", shape)
+        weighted = work_array("compiled.weighted", shape)
+        shifted = work_array("compiled.shifted", shape)
+        self.weighted_log_prob(X, np.zeros(shape[0]), 0.0, out, weighted, shifted)
+        return out
+
+    def weighted_log_prob(self, X, log_weights, lowest, log_prob, weighted, shifted):
+        """The first steps of an E-step in one pass; see :func:`._compiled.log_prob`.
+
+        Returns the maximum over components of each row's weighted
+        log-densities.
+        """
+        return _compiled.log_prob(
+            X,
+            self.means,
+            self.factors,
+            log_weights,
+            lowest,
+            (log_prob, weighted, shifted),
+        )
 
 
-def _use_compiled(covariance_type, n_features, method):
+def _use_compiled(covariance_type, n_features, n_values, method):
     """Whether ``method`` (None: the default) means the compiled kernels."""
     if method == "compiled":
         if covariance_type != "full":
             raise ValueError("the compiled kernels are for full covariances")
         return True
     return (
-        method is None and covariance_type == "full" and _compiled.available(n_features)
+        method is None
+        and covariance_type == "full"
+        and _compiled.available(n_features, n_values)
     )
 
 
-def log_prob_kernel(means, precisions_cholesky, covariance_type, centre, method=None):
+def log_prob_kernel(
+    means, precisions_cholesky, covariance_type, centre, method=None, n_samples=0
+):
     """Prepare ``kernel(X_chunk)``, returning ``ln N(x_i; mu_k, Sigma_k)`` as (k, n).
 
     ``centre`` is a point amid the data (:func:`data_centre`). The transposed
@@ -468,9 +491,11 @@ def log_prob_kernel(means, precisions_cholesky, covariance_type, centre, method=
     ``bytes_per_row`` attribute, the size of its temporaries per row, to size
     chunks with :func:`row_chunks`. ``method`` is "difference", "expansion"
     or "compiled" (full covariances, numba installed), or None: the compiled
-    kernel where it is available, else the faster of the other two.
+    kernel where :func:`._compiled.available` for the dimension and
+    ``n_samples`` rows, else the faster of the other two.
     """
-    if _use_compiled(covariance_type, np.shape(means)[1], method):
+    n_components, n_features = np.shape(means)
+    if _use_compiled(covariance_type, n_features, n_samples * n_components, method):
         return _CompiledLogProb(means, precisions_cholesky)
     return _LogProb(means, precisions_cholesky, covariance_type, centre, method)
 
@@ -502,7 +527,12 @@ def log_gaussian_prob(
     log_prob : ndarray of shape (n_samples, n_components)
     """
     kernel = log_prob_kernel(
-        means, precisions_cholesky, covariance_type, data_centre(X), method
+        means,
+        precisions_cholesky,
+        covariance_type,
+        data_centre(X),
+        method,
+        n_samples=X.shape[0],
     )
     out = np.empty((X.shape[0], kernel.n_components))
     for rows in row_chunks(X.shape[0], kernel.bytes_per_row, chunk_bytes):
@@ -627,7 +657,7 @@ def gaussian_parameters(
     n_components = resp.shape[1]
     if centre is None:
         centre = data_centre(X)
-    if _use_compiled(covariance_type, n_features, method):
+    if _use_compiled(covariance_type, n_features, n_samples * n_components, method):
         return _compiled.moments(X, resp.T, centre, reg_covar)
     if method is None:
         expand = _expand_moments(n_features, n_components)

@@ -13,7 +13,7 @@ def kernels(request, monkeypatch):
     ``_compiled.available`` False, as it is without numba.
     """
     if request.param == "numpy":
-        monkeypatch.setattr(_compiled, "available", lambda n_features: False)
+        monkeypatch.setattr(_compiled, "available", lambda *shape: False)
     elif not _compiled.available(1):
         pytest.skip("the compiled kernels need numba")
     return request.param

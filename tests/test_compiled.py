@@ -61,12 +61,17 @@ def test_kernels_read_any_layout_and_float_dtype(dtype, order):
     for a, e in zip(actual, expected, strict=True):
         assert_allclose(a, e, rtol=1e-12)
     means, factors = expected[1], compute_precision_cholesky(expected[2], "full")
-    out = np.full((4, 700), np.nan)
-    _compiled.log_prob(X, means, factors, out[:, 50:650])
-    assert_allclose(
-        out[:, 50:650].T, estimate_log_gaussian_prob(X64, means, factors, "full"), 1e-10
-    )
-    assert np.isnan(out[:, :50]).all() and np.isnan(out[:, 650:]).all()
+    log_weights = np.log([0.1, 0.2, 0.3, 0.4])
+    # Views of wider arrays, as the E-step's chunks are.
+    big = np.full((3, 4, 700), np.nan)
+    out = tuple(big[:, :, 50:650])
+    row_max = _compiled.log_prob(X, means, factors, log_weights, -3.0, out)
+    log_prob = estimate_log_gaussian_prob(X64, means, factors, "full").T
+    assert_allclose(out[0], log_prob, 1e-10)
+    assert_allclose(out[1], log_prob + log_weights[:, np.newaxis], 1e-10)
+    assert_array_equal(row_max, out[1].max(axis=0))
+    assert_array_equal(out[2], np.clip(out[1] - row_max, -3.0, 0.0))
+    assert np.isnan(big[:, :, :50]).all() and np.isnan(big[:, :, 650:]).all()
 
 
 def test_moments_far_from_the_origin():
@@ -113,7 +118,7 @@ def test_make_parameters_same_with_and_without_compiled(case, reg_covar, monkeyp
     covariances = _covariance_cases()[case]
     weights, means = np.array([0.4, 0.6]), np.zeros((2, 3))
     compiled = _em.make_parameters(weights, means, covariances, "full", reg_covar)
-    monkeypatch.setattr(_compiled, "available", lambda n_features: False)
+    monkeypatch.setattr(_compiled, "available", lambda *shape: False)
     numpy = _em.make_parameters(weights, means, covariances, "full", reg_covar)
     assert compiled[1] == numpy[1]
     assert_array_equal(compiled[0].covariances, numpy[0].covariances)
@@ -159,3 +164,25 @@ def test_compiled_is_for_full_covariances_only():
     X, resp = _data(100, 2, 3)
     with pytest.raises(ValueError, match="full covariances"):
         gaussian_parameters(X, resp, 1e-3, "diag", method="compiled")
+
+
+def test_few_features_and_many_values_take_numpy(monkeypatch):
+    """Below 4 features, beyond 2^20 log-densities, the numpy kernels run."""
+    many = _compiled._MANY_VALUES
+    assert _compiled.available(3, many) and not _compiled.available(3, many + 1)
+    assert _compiled.available(4, 100 * many)
+    X, resp = _data(2000, 2, 3)
+    means, covariances = estimate_gaussian_parameters(X, resp, 1e-3, "full")[1:]
+    factors = compute_precision_cholesky(covariances, "full")
+    centre = data_centre(X)
+    kernel = _kernels.log_prob_kernel(means, factors, "full", centre, n_samples=2000)
+    assert isinstance(kernel, _kernels._CompiledLogProb)
+    monkeypatch.setattr(_compiled, "_MANY_VALUES", 3 * 2000 - 1)
+    kernel = _kernels.log_prob_kernel(means, factors, "full", centre, n_samples=2000)
+    assert isinstance(kernel, _kernels._LogProb)
+
+    def fail(*args):
+        raise AssertionError("the compiled moments ran")
+
+    monkeypatch.setattr(_compiled, "moments", fail)
+    gaussian_parameters(X, resp, 1e-3, "full")
