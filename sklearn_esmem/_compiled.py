@@ -45,14 +45,12 @@ __all__ = [
 # (benchmarks/README.md).
 MAX_FEATURES = 14
 
-# Below 4 features the kernels do a few flops per log-density, and with more
-# than 2^20 log-densities (8 MB for each (k, n) array) they wait on memory:
-# the M-step reads the responsibilities twice (first moments, then the
-# scatter about the means), where the numpy kernels' one matrix product reads
-# them once. Measured at M = 2 (benchmarks/README.md): compiled iterations
-# took 0.6 to 0.9 times the numpy kernels' time up to 6.4e5 values, 1.1 at
-# 1.6e6 and 1.27 at 6.4e6.
-_FEW_FEATURES = 4
+# Beyond 2^20 log-densities (8 MB for each (k, n) array) the kernels wait on
+# memory: the M-step reads the responsibilities twice (first moments, then
+# the scatter about the means), where the numpy kernels' one matrix product
+# reads them once. Iterations with the compiled kernels took 0.44 to 0.92
+# times the numpy kernels' time up to 6.4e5 log-densities at M = 2 to 4, 1.0
+# to 1.13 at 1.6e6 and 1.09 to 1.28 at 6.4e6 (benchmarks/README.md).
 _MANY_VALUES = 2**20
 
 # Rows per block: the block of rows transposed, and the M-step's work arrays,
@@ -87,9 +85,9 @@ def available(n_features, n_values=0):
     ``n_values`` is the number of log-densities (samples times components)
     of the E-step and M-step they would serve.
     """
-    if n_features > MAX_FEATURES or _numba() is None:
+    if n_features > MAX_FEATURES or n_values > _MANY_VALUES:
         return False
-    return n_features >= _FEW_FEATURES or n_values <= _MANY_VALUES
+    return _numba() is not None
 
 
 def _jit(function):
