@@ -36,6 +36,7 @@ __all__ = [
     "available",
     "log_prob",
     "moments",
+    "normalise",
     "precision_cholesky",
 ]
 
@@ -323,6 +324,31 @@ def _precision_cholesky_kernel(covariances, reg_covar):
     return factors, True
 
 
+def _normalise_kernel(resp, sums):
+    n_components, n_samples = resp.shape
+    total = np.empty(_BLOCK)
+    scale = np.empty(_BLOCK)
+    for start in range(0, n_samples, _BLOCK):
+        size = min(_BLOCK, n_samples - start)
+        total[:size] = 0.0
+        for k in range(n_components):
+            row = resp[k, start : start + size]
+            for b in range(size):
+                total[b] += row[b]
+        for b in range(size):
+            scale[b] = 1.0 / total[b]
+        for k in range(n_components):
+            row = resp[k, start : start + size]
+            for b in range(size):
+                row[b] *= scale[b]
+        sums[start : start + size] = total[:size]
+
+
+@functools.cache
+def _normalise_compiled():
+    return _jit(_normalise_kernel)
+
+
 @functools.cache
 def _precision_cholesky_compiled():
     return _numba().njit(cache=True, nogil=True)(_precision_cholesky_kernel)
@@ -342,6 +368,16 @@ def log_prob(X, means, precisions_cholesky, log_weights, lowest, out):
         X, means, precisions_cholesky, log_weights, lowest, *out, row_max
     )
     return row_max
+
+
+def normalise(resp):
+    """Divide each column of the (k, n) ``resp`` by its sum, in place; return the sums.
+
+    numpy's ``resp.sum(axis=0)`` and ``resp *= 1 / sums``, in one pass.
+    """
+    sums = np.empty(resp.shape[1])
+    _normalise_compiled()(resp, sums)
+    return sums
 
 
 def moments(X, resp, centre, reg_covar):

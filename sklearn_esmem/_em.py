@@ -431,10 +431,13 @@ def _partial_e_step(X, parameters, out=None, centre=None):
             np.subtract(chunk_weighted, row_max, out=chunk_resp)
             np.clip(chunk_resp, _EXP_FLOOR, 0.0, out=chunk_resp)
         np.exp(chunk_resp, out=chunk_resp)
-        sum_exp = chunk_resp.sum(axis=0)
         # The responsibilities from the exp above rather than an exp of
         # log_resp (they agree to a few ulps).
-        chunk_resp *= 1.0 / sum_exp
+        if fused is not None:
+            sum_exp = _compiled.normalise(chunk_resp)
+        else:
+            sum_exp = chunk_resp.sum(axis=0)
+            chunk_resp *= 1.0 / sum_exp
         np.add(row_max, np.log(sum_exp), out=log_prob_norm[rows])
     return EStep(log_prob.T, weighted.T, log_prob_norm, resp.T)
 
