@@ -186,3 +186,15 @@ def test_many_values_take_numpy(monkeypatch):
 
     monkeypatch.setattr(_compiled, "moments", fail)
     gaussian_parameters(X, resp, 1e-3, "full")
+
+
+def test_normalise_divides_columns_by_their_sums():
+    rng = np.random.RandomState(4)
+    big = rng.uniform(0.01, 1.0, size=(5, 700))
+    original = big.copy()
+    resp = big[:, 100:611]  # a view, as the E-step's chunks are
+    sums = _compiled.normalise(resp)
+    assert_allclose(sums, original[:, 100:611].sum(axis=0), rtol=1e-14)
+    assert_allclose(resp, original[:, 100:611] / sums, rtol=1e-14)
+    assert_array_equal(big[:, :100], original[:, :100])
+    assert_array_equal(big[:, 611:], original[:, 611:])
