@@ -122,13 +122,15 @@ def kmeans_parameters(X, n_components, settings, seed, sample_weight=None):
             .labels_
         )
     present, counts = np.unique(labels, return_counts=True)
-    resp = (labels[:, np.newaxis] == present).astype(float)
+    # Built as (k, n) and passed transposed, the layout of the E-step's
+    # responsibilities: the compiled M-step then needs no other variant.
+    resp = (present[:, np.newaxis] == labels).astype(float)
     if sample_weight is not None:
-        resp *= sample_weight[:, np.newaxis]
+        resp *= sample_weight
     # The package's M-step kernel: scikit-learn's tied estimator ignores the
     # sample weights folded into resp (it uses the unweighted X'X).
     nk, means, covariances = gaussian_parameters(
-        X, resp, settings.reg_covar, settings.covariance_type
+        X, resp.T, settings.reg_covar, settings.covariance_type
     )
     small = counts < 2
     if small.any() and not small.all() and settings.covariance_type != "tied":
