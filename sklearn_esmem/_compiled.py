@@ -17,17 +17,19 @@ rounding error is amplified):
 
 Each kernel is compiled for one dimension ``M`` (a constant of its closure),
 so that the compiler unrolls the loops over the features and vectorises the
-loop over the rows. numba caches the machine code on disk: a dimension costs
-about a second of compiling once per machine, and a fraction of that to load
-in each new process.
+loop over the rows. numba caches the machine code on disk: the first fit in
+a new dimension compiles for about 5 seconds, once per machine, and each new
+process loads the kernels in about 0.4 seconds.
 
-numba is optional (``pip install sklearn-esmem[numba]``); without it, or with
-numba's ``NUMBA_DISABLE_JIT`` set, :func:`available` is False and the numpy
-kernels run.
+numba is optional (``pip install sklearn-esmem[numba]``); without it, with
+``SKLEARN_ESMEM_NUMBA=0`` in the environment, or with numba's
+``NUMBA_DISABLE_JIT`` set, :func:`available` is False and the numpy kernels
+run.
 """
 
 import functools
 import math
+import os
 
 import numpy as np
 
@@ -70,6 +72,8 @@ _TINY = np.finfo(np.float64).tiny
 
 @functools.cache
 def _numba():
+    if os.environ.get("SKLEARN_ESMEM_NUMBA", "1") == "0":
+        return None
     try:
         import numba
     except ImportError:

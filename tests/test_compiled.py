@@ -149,6 +149,13 @@ def test_numba_disable_jit_turns_the_kernels_off(monkeypatch):
     assert _compiled._numba.__wrapped__() is None
 
 
+def test_environment_variable_turns_the_kernels_off(monkeypatch):
+    monkeypatch.setenv("SKLEARN_ESMEM_NUMBA", "0")
+    assert _compiled._numba.__wrapped__() is None
+    monkeypatch.setenv("SKLEARN_ESMEM_NUMBA", "1")
+    assert _compiled._numba.__wrapped__() is not None
+
+
 def test_dimensions_beyond_the_limit_take_numpy():
     n_features = _compiled.MAX_FEATURES + 1
     assert _compiled.available(n_features - 1)
