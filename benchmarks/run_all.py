@@ -10,7 +10,9 @@ not affect the next) and its table is printed and written to
 4. ``bench_n_jobs.py``: n_jobs=2 against n_jobs=1, warm and ``--cold``, the
    baselines (``--baselines``), ``--contention`` and ``--overhead``;
 5. ``bench_mutation_policies.py``: the focused and the paper mutation;
-6. ``kernel_accuracy.py``: the kernels' errors against exact answers.
+6. ``kernel_accuracy.py``: the kernels' errors against exact answers;
+7. ``bench_compile.py``: a script's first and second fit with the compiled
+   kernels being compiled, loaded, and without them.
 
 Run: ``python benchmarks/run_all.py`` (about 20 minutes) or
 ``python benchmarks/run_all.py --quick`` (a few minutes: N <= 1e4, one seed,
@@ -54,6 +56,7 @@ def _runs(quick):
         ("bench_n_jobs", ["--overhead"]),
         ("bench_mutation_policies", []),
         ("kernel_accuracy", []),
+        ("bench_compile", ["--repeats", "1"] if quick else []),
     ]
 
 

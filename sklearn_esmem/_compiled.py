@@ -18,8 +18,9 @@ rounding error is amplified):
 Each kernel is compiled for one dimension ``M`` (a constant of its closure),
 so that the compiler unrolls the loops over the features and vectorises the
 loop over the rows. numba caches the machine code on disk: the first fit in
-a new dimension compiles for about 5 seconds, once per machine, and each new
-process loads the kernels in about 0.4 seconds.
+a new dimension compiles for 5 to 6 seconds, once per machine, and a later
+process loads the kernels in about 0.45 seconds
+(``benchmarks/bench_compile.py``).
 
 numba is optional (``pip install sklearn-esmem[numba]``); without it, with
 ``SKLEARN_ESMEM_NUMBA=0`` in the environment, or with numba's
