@@ -31,6 +31,10 @@ rows where the expansion overflowed. So covariances stay within about 2e-13
 (relative to their variances) and log-densities within about 2e-12
 (absolute) of the difference form, at any offset and scale.
 
+With numba installed, full covariances in up to 14 dimensions go through the
+compiled kernels of :mod:`sklearn_esmem._compiled` instead, in the
+difference form (:func:`log_prob_kernel`, :func:`gaussian_parameters`).
+
 Input of any float dtype is computed in float64, and results are float64:
 scikit-learn computes in float64 as well (its precision factors are float64)
 but stores some results in the input's dtype.
@@ -437,9 +441,10 @@ class _CompiledLogProb:
         self.n_components = self.means.shape[0]
         self.factors = np.ascontiguousarray(precisions_cholesky, dtype=np.float64)
         # The kernel's own temporaries are a few blocks of rows; this counts
-        # the chunk's (k, n) results, so that a chunk is normalised while
-        # it is still in cache.
-        self.bytes_per_row = 8 * (self.n_components + 1)
+        # one (k, n) array of results, so that up to the compiled kernels'
+        # 2^20 log-densities the E-step is one chunk: a chunk of fewer rows is
+        # a view with strides that numba would compile a kernel for.
+        self.bytes_per_row = 8 * self.n_components
 
     def __call__(self, X, out=None):
         """Return the (k, n) log-densities of the rows of ``X``, in ``out``."""

@@ -205,3 +205,17 @@ def test_normalise_divides_columns_by_their_sums():
     assert_allclose(resp, original[:, 100:611] / sums, rtol=1e-14)
     assert_array_equal(big[:, :100], original[:, :100])
     assert_array_equal(big[:, 611:], original[:, 611:])
+
+
+def test_e_step_up_to_the_cut_over_is_one_chunk():
+    """Chunks of fewer rows would be strided views: another compiled variant."""
+    n_components = 16
+    n_samples = _compiled._MANY_VALUES // n_components
+    means = np.zeros((n_components, 2))
+    factors = np.broadcast_to(np.eye(2), (n_components, 2, 2))
+    kernel = _kernels.log_prob_kernel(
+        means, factors, "full", np.zeros(2), n_samples=n_samples
+    )
+    assert isinstance(kernel, _kernels._CompiledLogProb)
+    chunks = list(_kernels.row_chunks(n_samples, kernel.bytes_per_row))
+    assert chunks == [slice(0, n_samples)]
