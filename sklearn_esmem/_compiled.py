@@ -173,14 +173,19 @@ def _moments_kernel(n_features):
         n_components, n_samples = resp.shape
         # Rows and offsets past n_features stay 0: the panels' spare sums are 0.
         block = np.zeros((n_padded, n_block))
-        weight = np.zeros(n_components)
-        first = np.zeros((n_components, n_features))
-        for start in range(0, n_samples, n_block):
-            size = min(n_block, n_samples - start)
+
+        def fill(start, size):
+            """The rows from ``start``, minus the centre, transposed into block."""
             rows = X[start : start + size]
             for b in range(size):
                 for a in range(n_features):
                     block[a, b] = rows[b, a] - centre[a]
+
+        weight = np.zeros(n_components)
+        first = np.zeros((n_components, n_features))
+        for start in range(0, n_samples, n_block):
+            size = min(n_block, n_samples - start)
+            fill(start, size)
             for k in range(n_components):
                 r = resp[k, start : start + size]
                 total = 0.0
@@ -203,10 +208,7 @@ def _moments_kernel(n_features):
         scatter = np.zeros((n_components, n_padded, n_padded))
         for start in range(0, n_samples, n_block):
             size = min(n_block, n_samples - start)
-            rows = X[start : start + size]
-            for b in range(size):
-                for a in range(n_features):
-                    block[a, b] = rows[b, a] - centre[a]
+            fill(start, size)
             for k in range(n_components):
                 r = resp[k, start : start + size]
                 off = offsets[k]
