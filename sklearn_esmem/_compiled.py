@@ -3,13 +3,15 @@
 The numpy kernels of :mod:`sklearn_esmem._kernels` cost about 60 numpy calls
 an iteration whatever the size of the data: some 200 microseconds, most of an
 iteration on a thousand points in a few dimensions, which is where a search
-spends its time. The kernels here do the same work in three compiled calls,
-one pass over the data each, in the difference form (scikit-learn's: no
-rounding error is amplified):
+spends its time. The kernels here do an iteration in four compiled calls
+and numpy's ``exp`` (numba's is the C library's, five times slower), in the
+difference form (scikit-learn's: no rounding error is amplified):
 
 * :func:`log_prob`: ``ln N(x_i; mu_k, Sigma_k)`` from ``y = (x_i - mu_k) U_k``,
   and the E-step's weighted log-densities, their maximum per row and their
   differences from it, where numpy took four more passes;
+* :func:`normalise`: after the ``exp``, the responsibilities' sums and
+  scaling;
 * :func:`moments`: ``nk``, the means and ``sum_i r_ik (x_i - mu_k)(x_i -
   mu_k)' / nk``, as :func:`sklearn_esmem._kernels.gaussian_parameters`;
 * :func:`precision_cholesky`: the factors ``U_k`` of the precisions, with
@@ -44,9 +46,9 @@ __all__ = [
 ]
 
 # Largest dimension that goes through these kernels. The unrolled loops grow
-# as M^2, and at M = 16 the log-densities took 2 to 4 times as long as the
-# numpy kernels' matrix products, where at 14 they took 0.3 to 0.9 times
-# (benchmarks/README.md).
+# as M^2: at M = 16 the compiled iterations took 0.49 to 1.46 times the numpy
+# kernels' time (slower from N = 1e4 and K = 16), at M = 12 and 14 0.33 to
+# 0.95 times (benchmarks/README.md).
 MAX_FEATURES = 14
 
 # Beyond 2^20 log-densities (8 MB for each (k, n) array) the kernels wait on
