@@ -389,34 +389,29 @@ def _partial_e_step(X, parameters, out=None, centre=None):
     )
     with np.errstate(divide="ignore"):
         log_weights = np.log(parameters.weights)
-    # The compiled kernel does the steps up to the exp in its own pass.
-    fused = getattr(kernel, "weighted_log_prob", None)
     for rows in row_chunks(n_samples, kernel.bytes_per_row):
         # The normalisation works in the results' own memory, no work
         # arrays: after a scikit-learn iteration in between (the benchmark),
-        # every array touched had to come back from main memory.
+        # every array touched had to come back from main memory. resp holds
+        # the argument of the exp, weighted log-densities minus their row's
+        # maximum, clipped (see _EXP_FLOOR).
         chunk_log_prob = log_prob[:, rows]
         chunk_weighted = weighted[:, rows]
         chunk_resp = resp[:, rows]
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):
             # A squared Mahalanobis distance beyond float range (a mean far
             # from the data, or a collapsed covariance) is a density of
             # exactly 0, so -inf is the right log-density: numpy's overflow
-            # warning is noise.
-            if fused is not None:
-                row_max = fused(
-                    X[rows],
-                    log_weights,
-                    _EXP_FLOOR,
-                    chunk_log_prob,
-                    chunk_weighted,
-                    chunk_resp,
-                )
-            else:
-                kernel(X[rows], out=chunk_log_prob)
-        if fused is None:
-            np.add(chunk_log_prob, log_weights[:, np.newaxis], out=chunk_weighted)
-            row_max = chunk_weighted.max(axis=0)
+            # warning is noise, as is the -inf - -inf of a row of density 0
+            # everywhere, which is done over below.
+            row_max = kernel.weighted_log_prob(
+                X[rows],
+                log_weights,
+                _EXP_FLOOR,
+                chunk_log_prob,
+                chunk_weighted,
+                chunk_resp,
+            )
         if not np.isfinite(row_max).all():
             # Some row has density 0 (or inf) everywhere: normalize_log_prob
             # has the rules for it, and gives ln p = -inf there, which
@@ -426,18 +421,11 @@ def _partial_e_step(X, parameters, out=None, centre=None):
             np.exp(chunk_resp, out=chunk_resp)
             continue
         # normalize_log_prob's arithmetic, in resp's memory, so that the
-        # weighted log-densities stay for _complete (see _EXP_FLOOR).
-        if fused is None:
-            np.subtract(chunk_weighted, row_max, out=chunk_resp)
-            np.clip(chunk_resp, _EXP_FLOOR, 0.0, out=chunk_resp)
+        # weighted log-densities stay for _complete. The responsibilities
+        # come from this exp rather than an exp of log_resp (they agree to a
+        # few ulps).
         np.exp(chunk_resp, out=chunk_resp)
-        # The responsibilities from the exp above rather than an exp of
-        # log_resp (they agree to a few ulps).
-        if fused is not None:
-            sum_exp = _compiled.normalise(chunk_resp)
-        else:
-            sum_exp = chunk_resp.sum(axis=0)
-            chunk_resp *= 1.0 / sum_exp
+        sum_exp = kernel.normalise(chunk_resp)
         np.add(row_max, np.log(sum_exp), out=log_prob_norm[rows])
     return EStep(log_prob.T, weighted.T, log_prob_norm, resp.T)
 

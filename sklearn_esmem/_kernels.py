@@ -432,6 +432,29 @@ class _LogProb:
             out[:, bad] = self._difference(slice(None))(X[bad])
         return out
 
+    def weighted_log_prob(self, X, log_weights, lowest, log_prob, weighted, shifted):
+        """The first steps of an E-step on the rows of ``X``, into (k, n) arrays.
+
+        Writes the log-densities, plus ``log_weights``, and that minus the
+        row's maximum clipped to ``[lowest, 0]`` (the argument of the E-step's
+        exp), and returns the (n,) maxima. Where a maximum is not finite, the
+        shifted values mean nothing (the caller's errstate covers the
+        ``-inf - -inf``).
+        """
+        self(X, out=log_prob)
+        np.add(log_prob, log_weights[:, np.newaxis], out=weighted)
+        row_max = weighted.max(axis=0)
+        np.subtract(weighted, row_max, out=shifted)
+        np.clip(shifted, lowest, 0.0, out=shifted)
+        return row_max
+
+    @staticmethod
+    def normalise(resp):
+        """Divide each column of the (k, n) ``resp`` by its sum; return the sums."""
+        sums = resp.sum(axis=0)
+        resp *= 1.0 / sums
+        return sums
+
 
 class _CompiledLogProb:
     """Log-densities of full covariances by :func:`._compiled.log_prob`."""
@@ -457,11 +480,7 @@ class _CompiledLogProb:
         return out
 
     def weighted_log_prob(self, X, log_weights, lowest, log_prob, weighted, shifted):
-        """The first steps of an E-step in one pass; see :func:`._compiled.log_prob`.
-
-        Returns the maximum over components of each row's weighted
-        log-densities.
-        """
+        """As :meth:`_LogProb.weighted_log_prob`, in one compiled pass."""
         return _compiled.log_prob(
             X,
             self.means,
@@ -470,6 +489,11 @@ class _CompiledLogProb:
             lowest,
             (log_prob, weighted, shifted),
         )
+
+    @staticmethod
+    def normalise(resp):
+        """:func:`._compiled.normalise`: the sums and the scaling in one pass."""
+        return _compiled.normalise(resp)
 
 
 def _use_compiled(covariance_type, n_features, n_values, method):
