@@ -249,17 +249,6 @@ def _precision_cholesky(covariances, covariance_type):
     return np.ascontiguousarray(np.swapaxes(np.linalg.solve(lower, identity), 1, 2))
 
 
-def _compiled_precision_cholesky(means, covariances, covariance_type, reg_covar):
-    """The precision factors by :mod:`._compiled`, None if not computed there.
-
-    None also where a covariance needs repair (the checks below agree).
-    """
-    if covariance_type != "full" or not _compiled.available(np.shape(means)[1]):
-        return None
-    covariances = np.ascontiguousarray(covariances, dtype=np.float64)
-    return _compiled.precision_cholesky(covariances, reg_covar)
-
-
 def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0):
     """Build :class:`MixtureParameters`, repairing covariances if needed.
 
@@ -275,11 +264,13 @@ def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0)
     """
     n_repaired = 0
     try:
-        precisions_cholesky = _compiled_precision_cholesky(
-            means, covariances, covariance_type, reg_covar
-        )
-        if precisions_cholesky is not None:
-            covariances = np.asarray(covariances, dtype=np.float64)
+        if covariance_type == "full" and _compiled.available(np.shape(covariances)[-1]):
+            # The checks below and the factors in one compiled call, which
+            # gives None exactly where they would raise.
+            covariances = np.ascontiguousarray(covariances, dtype=np.float64)
+            precisions_cholesky = _compiled.precision_cholesky(covariances, reg_covar)
+            if precisions_cholesky is None:
+                raise ValueError("a covariance needs repair")
         else:
             if not np.all(np.isfinite(covariances)):
                 raise ValueError("non-finite covariance")
