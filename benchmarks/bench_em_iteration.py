@@ -128,7 +128,7 @@ def make_cell(n, m, k, covariance_type, seed=0):
     return X, gm
 
 
-def time_cell(n, m, k, covariance_type, budget, min_repeats, max_repeats, compare=True):
+def time_cell(n, m, k, covariance_type, budget, min_repeats, max_repeats):
     X, gm = make_cell(n, m, k, covariance_type)
     state = {
         name: getattr(gm, name).copy()
@@ -161,7 +161,7 @@ def time_cell(n, m, k, covariance_type, budget, min_repeats, max_repeats, compar
             our_iteration()
 
     sides = [sklearn_iteration, our_iteration]
-    if compare and covariance_type == "full" and _compiled.available(m, n * k):
+    if covariance_type == "full" and _compiled.available(m, n * k):
         sides.append(numpy_iteration)
     # Warm up (the first call may compile or load the compiled kernels), and
     # size the repeats to the time budget.
