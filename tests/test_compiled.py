@@ -4,6 +4,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+# The data of test_kernels' comparisons with scikit-learn: pytest's default
+# (prepend) import mode puts tests/, which has no __init__.py, on sys.path.
+from test_kernels import _data, needs_numba
+
 from sklearn_esmem import _compiled, _em, _kernels
 from sklearn_esmem._kernels import data_centre, gaussian_parameters, log_gaussian_prob
 from sklearn_esmem._sklearn_compat import (
@@ -12,20 +16,7 @@ from sklearn_esmem._sklearn_compat import (
     estimate_log_gaussian_prob,
 )
 
-pytestmark = pytest.mark.skipif(
-    not _compiled.available(1), reason="the compiled kernels need numba"
-)
-
-
-def _data(n_samples, n_features, n_components, seed=0, offset=0.0):
-    rng = np.random.RandomState(seed)
-    centres = rng.normal(scale=3.0, size=(n_components, n_features))
-    labels = rng.randint(n_components, size=n_samples)
-    mixing = rng.normal(size=(n_features, n_features)) + 2 * np.eye(n_features)
-    X = offset + centres[labels] + rng.normal(size=(n_samples, n_features)) @ mixing
-    resp = rng.dirichlet(np.ones(n_components), size=n_samples)
-    resp = 0.5 * resp + 0.5 * np.eye(n_components)[labels]
-    return X, resp
+pytestmark = needs_numba
 
 
 # Dimensions either side of the panels' switch (2 x 2 below 8, 4 x 4 from 8),
