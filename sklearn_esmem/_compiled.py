@@ -100,8 +100,24 @@ def available(n_features, n_values=0):
     return _numba() is not None
 
 
-def _jit(function):
-    return _numba().njit(cache=True, nogil=True, fastmath=set(_FASTMATH))(function)
+def _jit(function, name, fastmath=_FASTMATH):
+    """Compile ``function`` with numba's on-disk cache, under its own ``name``.
+
+    numba keeps one index file per function name, naming each entry's data
+    file by the first free number. Two processes that compile different
+    entries of one index at once (xdist's workers, joblib's) can both take
+    the same number, and the index can end up pointing one entry at the
+    other's machine code, which numba loads without checking: a kernel for
+    another dimension, or for other argument types (seen in the test suite
+    as "NRT_adapt_ndarray_to_python: descr is NULL"). So every kernel gets
+    a name of its own (dimension and layout included), and the functions
+    below pass it arguments of one type only: each index then holds a single
+    entry, which racing processes write alike.
+    """
+    function.__qualname__ = name
+    return _numba().njit(cache=True, nogil=True, fastmath=set(fastmath) or False)(
+        function
+    )
 
 
 @functools.cache
@@ -159,11 +175,11 @@ def _log_prob_kernel(n_features):
                     value = lowest if value < lowest else value
                     shifted_row[b] = 0.0 if value > 0.0 else value
 
-    return _jit(log_prob_kernel)
+    return _jit(log_prob_kernel, f"log_prob_kernel_{n_features}")
 
 
 @functools.cache
-def _moments_kernel(n_features):
+def _moments_kernel(n_features, resp_layout):
     n_block = _BLOCK
     # The scatter is summed over rows in square panels of accumulators, which
     # stay in registers: 4 x 4 (16 sums from 8 values a row) from 8 features,
@@ -292,7 +308,7 @@ def _moments_kernel(n_features):
                 covariances[k, i, i] += reg_covar
         return nk, means, covariances
 
-    return _jit(moments_kernel)
+    return _jit(moments_kernel, f"moments_kernel_{n_features}_{resp_layout}")
 
 
 def _precision_cholesky_kernel(covariances, reg_covar):
@@ -357,12 +373,17 @@ def _normalise_kernel(resp, sums):
 
 @functools.cache
 def _normalise_compiled():
-    return _jit(_normalise_kernel)
+    return _jit(_normalise_kernel, "normalise_kernel")
 
 
 @functools.cache
 def _precision_cholesky_compiled():
-    return _numba().njit(cache=True, nogil=True)(_precision_cholesky_kernel)
+    # No fast-math: the Cholesky's pivots are compared with rounding level.
+    return _jit(_precision_cholesky_kernel, "precision_cholesky_kernel", fastmath=())
+
+
+def _float64(array, order="C"):
+    return np.asarray(array, dtype=np.float64, order=order)
 
 
 def log_prob(X, means, precisions_cholesky, log_weights, lowest, out):
@@ -371,13 +392,27 @@ def log_prob(X, means, precisions_cholesky, log_weights, lowest, out):
     Writes into the (k, n) arrays of ``out = (log_prob, weighted, shifted)``
     ``ln N(x_i; mu_k, Sigma_k)``, plus ``log_weights``, and that minus the
     row's maximum clipped to ``[lowest, 0]``, and returns the (n,) maxima.
-    ``X`` is float32 or float64; everything is computed in float64. Where a
-    row's maximum is not finite, its shifted values mean nothing.
+    Everything is computed in float64. Where a row's maximum is not finite,
+    its shifted values mean nothing.
     """
-    row_max = np.empty(X.shape[0])
-    _log_prob_kernel(X.shape[1])(
-        X, means, precisions_cholesky, log_weights, lowest, *out, row_max
+    kernel = _log_prob_kernel(X.shape[1])
+    arguments = (
+        _float64(X),
+        _float64(means),
+        _float64(precisions_cholesky),
+        _float64(log_weights),
+        float(lowest),
     )
+    row_max = np.empty(X.shape[0])
+    if all(array.flags.c_contiguous for array in out):
+        kernel(*arguments, *out, row_max)
+        return row_max
+    # Views of a chunk of rows (see _jit): the kernel writes C arrays, copied
+    # into them after.
+    results = [np.empty(array.shape) for array in out]
+    kernel(*arguments, *results, row_max)
+    for array, result in zip(out, results, strict=True):
+        array[...] = result
     return row_max
 
 
@@ -387,18 +422,26 @@ def normalise(resp):
     numpy's ``resp.sum(axis=0)`` and ``resp *= 1 / sums``, in one pass.
     """
     sums = np.empty(resp.shape[1])
-    _normalise_compiled()(resp, sums)
+    if resp.flags.c_contiguous and resp.dtype == np.float64:
+        _normalise_compiled()(resp, sums)
+    else:  # one argument type only (see _jit)
+        contiguous = _float64(resp)
+        _normalise_compiled()(contiguous, sums)
+        resp[...] = contiguous
     return sums
 
 
 def moments(X, resp, centre, reg_covar):
     """Return ``(nk, means, covariances)`` of full covariances.
 
-    ``resp`` is (n_components, n_samples): the E-step stores it so, and any
-    other layout is read in place rather than copied (numba compiles a
-    kernel for it), as ``X`` is; each is only read into blocks of rows.
+    ``resp`` is (n_components, n_samples), the E-step's layout, or its
+    transpose in memory (an (n, k) array in C order, transposed), read in
+    place either way; any other layout is copied (see _jit).
     """
-    return _moments_kernel(X.shape[1])(X, resp, centre, reg_covar)
+    layout = "F" if resp.flags.f_contiguous and not resp.flags.c_contiguous else "C"
+    return _moments_kernel(X.shape[1], layout)(
+        _float64(X), _float64(resp, layout), _float64(centre), float(reg_covar)
+    )
 
 
 def precision_cholesky(covariances, reg_covar):
@@ -409,5 +452,7 @@ def precision_cholesky(covariances, reg_covar):
     :func:`sklearn_esmem._em._variance_floor`, or a Cholesky pivot that is
     rounding noise.
     """
-    factors, ok = _precision_cholesky_compiled()(covariances, reg_covar)
+    factors, ok = _precision_cholesky_compiled()(
+        _float64(covariances), float(reg_covar)
+    )
     return factors if ok else None

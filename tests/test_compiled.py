@@ -210,3 +210,38 @@ def test_e_step_up_to_the_cut_over_is_one_chunk():
     assert isinstance(kernel, _kernels._CompiledLogProb)
     chunks = list(_kernels.row_chunks(n_samples, kernel.bytes_per_row))
     assert chunks == [slice(0, n_samples)]
+
+
+def test_every_kernel_compiles_one_signature_under_its_own_name():
+    """Each numba cache index then holds one entry: no race between processes.
+
+    Two processes compiling different entries of one index at once can leave
+    it pointing an entry at the other's machine code (see _compiled._jit).
+    """
+    n_features = 5
+    X, resp = _data(600, n_features, 4, seed=7)
+    resp_kn = np.ascontiguousarray(resp.T)
+    centre = data_centre(X)
+    for X_in in (X, np.asfortranarray(X), X.astype(np.float32)):
+        for r in (resp_kn, resp.T, resp_kn[:, ::2]):
+            _compiled.moments(X_in, r, centre, 1e-6)
+    means, covariances = _compiled.moments(X, resp_kn, centre, 1e-6)[1:]
+    factors = _compiled.precision_cholesky(covariances, 0)
+    _compiled.precision_cholesky(covariances.astype(np.float32), 1e-6)
+    log_weights = np.log(np.full(4, 0.25))
+    big = np.empty((3, 4, 700))
+    for out in (tuple(np.empty((3, 4, 600))), tuple(big[:, :, 50:650])):
+        for X_in in (X, X.astype(np.float32)):
+            _compiled.log_prob(X_in, means, factors, log_weights, -700, out)
+            _compiled.normalise(out[2])
+    kernels = [
+        _compiled._log_prob_kernel(n_features),
+        _compiled._moments_kernel(n_features, "C"),
+        _compiled._moments_kernel(n_features, "F"),
+        _compiled._normalise_compiled(),
+        _compiled._precision_cholesky_compiled(),
+    ]
+    assert [len(kernel.signatures) for kernel in kernels] == [1] * len(kernels)
+    names = [kernel.py_func.__qualname__ for kernel in kernels]
+    names.append(_compiled._log_prob_kernel(n_features + 1).py_func.__qualname__)
+    assert len(set(names)) == len(names)
