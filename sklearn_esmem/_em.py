@@ -350,7 +350,7 @@ def e_step(X, parameters, out=None, centre=None):
     return _complete(_partial_e_step(X, parameters, out, centre))
 
 
-def _partial_e_step(X, parameters, out=None, centre=None):
+def _partial_e_step(X, parameters, out=None, centre=None, rows=None):
     """An E-step whose ``log_resp`` is not computed yet.
 
     Its ``resp``, ``log_prob`` and ``log_prob_norm`` are final, and are all
@@ -360,7 +360,9 @@ def _partial_e_step(X, parameters, out=None, centre=None):
     only the E-step it returns: the two passes over (N, K) that the
     log-responsibilities take, and the one that floors ``resp``, are a
     good part of an E-step where its exp is most of the work (M = 2), and
-    little where the matrix products are (M = 32).
+    little where the matrix products are (M = 32). ``rows`` are the compiled
+    kernels' copy of ``X`` about ``centre``, if the caller has them
+    (:func:`compiled_rows_for`).
     """
     kernel = log_prob_kernel(
         parameters.means,
@@ -368,6 +370,7 @@ def _partial_e_step(X, parameters, out=None, centre=None):
         parameters.covariance_type,
         data_centre(X) if centre is None else centre,
         n_samples=X.shape[0],
+        rows=rows,
     )
     n_samples, n_components = X.shape[0], parameters.n_components
     # The kernel computes (k, rows) blocks, so that the reductions over
@@ -380,15 +383,18 @@ def _partial_e_step(X, parameters, out=None, centre=None):
     )
     with np.errstate(divide="ignore"):
         log_weights = np.log(parameters.weights)
-    for rows in row_chunks(n_samples, kernel.bytes_per_row):
+    # X itself for a single chunk: the compiled kernels recognise their rows
+    # by the array object.
+    everything = slice(0, n_samples)
+    for chunk in row_chunks(n_samples, kernel.bytes_per_row):
         # The normalisation works in the results' own memory, no work
         # arrays: after a scikit-learn iteration in between (the benchmark),
         # every array touched had to come back from main memory. resp holds
         # the argument of the exp, weighted log-densities minus their row's
         # maximum, clipped (see _EXP_FLOOR).
-        chunk_log_prob = log_prob[:, rows]
-        chunk_weighted = weighted[:, rows]
-        chunk_resp = resp[:, rows]
+        chunk_log_prob = log_prob[:, chunk]
+        chunk_weighted = weighted[:, chunk]
+        chunk_resp = resp[:, chunk]
         with np.errstate(over="ignore", invalid="ignore"):
             # A squared Mahalanobis distance beyond float range (a mean far
             # from the data, or a collapsed covariance) is a density of
@@ -396,7 +402,7 @@ def _partial_e_step(X, parameters, out=None, centre=None):
             # warning is noise, as is the -inf - -inf of a row of density 0
             # everywhere, which is done over below.
             row_max = kernel.weighted_log_prob(
-                X[rows],
+                X if chunk == everything else X[chunk],
                 log_weights,
                 _EXP_FLOOR,
                 chunk_log_prob,
@@ -407,7 +413,7 @@ def _partial_e_step(X, parameters, out=None, centre=None):
             # Some row has density 0 (or inf) everywhere: normalize_log_prob
             # has the rules for it, and gives ln p = -inf there, which
             # _complete recognises.
-            log_prob_norm[rows], chunk_log_resp = normalize_log_prob(chunk_weighted.T)
+            log_prob_norm[chunk], chunk_log_resp = normalize_log_prob(chunk_weighted.T)
             np.maximum(chunk_log_resp.T, _LOG_RESP_FLOOR, out=chunk_resp)
             np.exp(chunk_resp, out=chunk_resp)
             continue
@@ -417,7 +423,7 @@ def _partial_e_step(X, parameters, out=None, centre=None):
         # few ulps).
         np.exp(chunk_resp, out=chunk_resp)
         sum_exp = kernel.normalise(chunk_resp)
-        np.add(row_max, np.log(sum_exp), out=log_prob_norm[rows])
+        np.add(row_max, np.log(sum_exp), out=log_prob_norm[chunk])
     return EStep(log_prob.T, weighted.T, log_prob_norm, resp.T)
 
 
@@ -440,10 +446,13 @@ def _complete(partial):
     return partial
 
 
-def m_step(X, resp, covariance_type, reg_covar, sample_weight=None, centre=None):
+def m_step(
+    X, resp, covariance_type, reg_covar, sample_weight=None, centre=None, rows=None
+):
     """Estimate parameters from responsibilities, weighting samples if given.
 
-    ``centre`` is ``data_centre(X)`` if the caller has it.
+    ``centre`` is ``data_centre(X)`` if the caller has it, and ``rows`` the
+    compiled kernels' copy of ``X`` about it (:func:`compiled_rows_for`).
 
     Returns
     -------
@@ -457,7 +466,7 @@ def m_step(X, resp, covariance_type, reg_covar, sample_weight=None, centre=None)
     # sum_j n_j mu_j mu_j' (scikit-learn's tied estimator uses the unweighted
     # X.T @ X, right only when each row of resp sums to 1).
     nk, means, covariances = gaussian_parameters(
-        X, resp, reg_covar, covariance_type, centre=centre
+        X, resp, reg_covar, covariance_type, centre=centre, rows=rows
     )
     return make_parameters(nk, means, covariances, covariance_type, reg_covar)
 
@@ -481,6 +490,22 @@ def drop_components(parameters, keep, reg_covar=0.0):
         parameters.covariance_type,
         reg_covar,
     )[0]
+
+
+def compiled_rows_for(X, parameters, centre):
+    """The compiled kernels' :class:`._compiled.Rows` of ``X``, if they will run.
+
+    None where the compiled kernels do not run for these parameters (see
+    :func:`._compiled.available`); the kernels then read ``X``. The
+    components only get fewer during EM, so the kernels never need the rows
+    where this gave None.
+    """
+    n_samples, n_features = X.shape
+    if parameters.covariance_type != "full" or not _compiled.available(
+        n_features, n_samples * parameters.n_components
+    ):
+        return None
+    return _compiled.Rows(X, centre)
 
 
 def run_em(
@@ -530,10 +555,12 @@ def run_em(
     # caller may hold the one it passed. They are partial (_partial_e_step)
     # until the last, which is completed before it is returned.
     owned = e_step_result is None
-    # One centre for every step: the data do not change between them.
+    # One centre for every step, and one copy of the data for the compiled
+    # kernels: the data do not change between steps.
     centre = data_centre(X)
+    rows = compiled_rows_for(X, parameters, centre)
     if owned:
-        e_step_result = _partial_e_step(X, parameters, centre=centre)
+        e_step_result = _partial_e_step(X, parameters, centre=centre, rows=rows)
     total_weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
     current = log_likelihood(e_step_result, sample_weight) / total_weight
     converged = False
@@ -553,6 +580,7 @@ def run_em(
             reg_covar,
             sample_weight,
             centre=centre,
+            rows=rows,
         )
         n_repaired += repaired
         keep = parameters.weights >= min_weight
@@ -563,7 +591,11 @@ def run_em(
             parameters = drop_components(parameters, keep, reg_covar)
             n_repaired += 1
         e_step_result = _partial_e_step(
-            X, parameters, out=e_step_result if owned else None, centre=centre
+            X,
+            parameters,
+            out=e_step_result if owned else None,
+            centre=centre,
+            rows=rows,
         )
         owned = True
         previous = current

@@ -459,10 +459,12 @@ class _LogProb:
 class _CompiledLogProb:
     """Log-densities of full covariances by :func:`._compiled.log_prob`."""
 
-    def __init__(self, means, precisions_cholesky):
+    def __init__(self, means, precisions_cholesky, centre, rows=None):
         self.means = np.ascontiguousarray(means, dtype=np.float64)
         self.n_components = self.means.shape[0]
         self.factors = np.ascontiguousarray(precisions_cholesky, dtype=np.float64)
+        self.centre = centre
+        self.rows = rows
         # The kernel's own temporaries are a few blocks of rows; this counts
         # one (k, n) array of results, so that up to the compiled kernels'
         # 2^20 log-densities the E-step is one chunk: a chunk of fewer rows is
@@ -482,7 +484,7 @@ class _CompiledLogProb:
     def weighted_log_prob(self, X, log_weights, lowest, log_prob, weighted, shifted):
         """As :meth:`_LogProb.weighted_log_prob`, in one compiled pass."""
         return _compiled.log_prob(
-            X,
+            compiled_rows(X, self.centre, self.rows),
             self.means,
             self.factors,
             log_weights,
@@ -494,6 +496,13 @@ class _CompiledLogProb:
     def normalise(resp):
         """:func:`._compiled.normalise`: the sums and the scaling in one pass."""
         return _compiled.normalise(resp)
+
+
+def compiled_rows(X, centre, rows=None):
+    """``rows`` if they are the :class:`._compiled.Rows` of ``X``, else new ones."""
+    if rows is not None and rows.made_from(X):
+        return rows
+    return _compiled.Rows(X, centre)
 
 
 def _use_compiled(covariance_type, n_features, n_values, method):
@@ -510,7 +519,13 @@ def _use_compiled(covariance_type, n_features, n_values, method):
 
 
 def log_prob_kernel(
-    means, precisions_cholesky, covariance_type, centre, method=None, n_samples=0
+    means,
+    precisions_cholesky,
+    covariance_type,
+    centre,
+    method=None,
+    n_samples=0,
+    rows=None,
 ):
     """Prepare ``kernel(X_chunk)``, returning ``ln N(x_i; mu_k, Sigma_k)`` as (k, n).
 
@@ -521,11 +536,13 @@ def log_prob_kernel(
     chunks with :func:`row_chunks`. ``method`` is "difference", "expansion"
     or "compiled" (full covariances, numba installed), or None: the compiled
     kernel where :func:`._compiled.available` for the dimension and
-    ``n_samples`` rows, else the faster of the other two.
+    ``n_samples`` rows, else the faster of the other two. ``rows``, the
+    compiled kernels' :class:`._compiled.Rows` of the data if the caller has
+    them, are read instead of the ``X`` they were made from.
     """
     n_components, n_features = np.shape(means)
     if _use_compiled(covariance_type, n_features, n_samples * n_components, method):
-        return _CompiledLogProb(means, precisions_cholesky)
+        return _CompiledLogProb(means, precisions_cholesky, centre, rows)
     return _LogProb(means, precisions_cholesky, covariance_type, centre, method)
 
 
@@ -648,7 +665,15 @@ def _add_to_diagonal(covariances, value):
 
 
 def gaussian_parameters(
-    X, resp, reg_covar, covariance_type, *, chunk_bytes=None, method=None, centre=None
+    X,
+    resp,
+    reg_covar,
+    covariance_type,
+    *,
+    chunk_bytes=None,
+    method=None,
+    centre=None,
+    rows=None,
 ):
     """Return ``(nk, means, covariances)`` from responsibilities (M-step).
 
@@ -673,6 +698,9 @@ def gaussian_parameters(
     centre : ndarray of shape (n_features,), default=None
         ``data_centre(X)``, if the caller has it (EM reuses one for all its
         steps); None: computed here.
+    rows : :class:`._compiled.Rows`, default=None
+        The compiled kernels' copy of ``X`` about ``centre``, if the caller
+        has it (EM makes one for all its steps).
 
     Returns
     -------
@@ -687,7 +715,7 @@ def gaussian_parameters(
     if centre is None:
         centre = data_centre(X)
     if _use_compiled(covariance_type, n_features, n_samples * n_components, method):
-        return _compiled.moments(X, resp.T, centre, reg_covar)
+        return _compiled.moments(compiled_rows(X, centre, rows), resp.T, reg_covar)
     if method is None:
         expand = _expand_moments(n_features, n_components)
         method = "expansion" if expand else "difference"

@@ -47,8 +47,11 @@ def test_kernels_read_any_layout_and_float_dtype(dtype, order):
     X = np.asarray(X, dtype=dtype, order=order)
     X64 = X.astype(np.float64)
     centre = data_centre(X64)
-    actual = _compiled.moments(X, resp.T, centre, 1e-6)
-    expected = _compiled.moments(np.ascontiguousarray(X64), resp.T.copy(), centre, 1e-6)
+    rows = _compiled.Rows(X, centre)
+    actual = _compiled.moments(rows, resp.T, 1e-6)
+    expected = _compiled.moments(
+        _compiled.Rows(np.ascontiguousarray(X64), centre), resp.T.copy(), 1e-6
+    )
     for a, e in zip(actual, expected, strict=True):
         assert_allclose(a, e, rtol=1e-12)
     means, factors = expected[1], compute_precision_cholesky(expected[2], "full")
@@ -56,7 +59,7 @@ def test_kernels_read_any_layout_and_float_dtype(dtype, order):
     # Views of wider arrays, as the E-step's chunks are.
     big = np.full((3, 4, 700), np.nan)
     out = tuple(big[:, :, 50:650])
-    row_max = _compiled.log_prob(X, means, factors, log_weights, -3.0, out)
+    row_max = _compiled.log_prob(rows, means, factors, log_weights, -3.0, out)
     log_prob = estimate_log_gaussian_prob(X64, means, factors, "full").T
     assert_allclose(out[0], log_prob, 1e-10)
     assert_allclose(out[1], log_prob + log_weights[:, np.newaxis], 1e-10)
@@ -222,19 +225,24 @@ def test_every_kernel_compiles_one_signature_under_its_own_name():
     X, resp = _data(600, n_features, 4, seed=7)
     resp_kn = np.ascontiguousarray(resp.T)
     centre = data_centre(X)
-    for X_in in (X, np.asfortranarray(X), X.astype(np.float32)):
-        for r in (resp_kn, resp.T, resp_kn[:, ::2]):
-            _compiled.moments(X_in, r, centre, 1e-6)
-    means, covariances = _compiled.moments(X, resp_kn, centre, 1e-6)[1:]
+    for X_in in (X, np.asfortranarray(X), X.astype(np.float32), X[::2]):
+        rows = _compiled.Rows(X_in, centre)
+        # (k, n) in C order, its transpose in memory, and a strided view.
+        for r in (resp_kn, resp.T, np.repeat(resp_kn, 2, axis=1)[:, ::2]):
+            _compiled.moments(rows, r[:, : X_in.shape[0]], 1e-6)
+    rows = _compiled.Rows(X, centre)
+    means, covariances = _compiled.moments(rows, resp_kn, 1e-6)[1:]
     factors = _compiled.precision_cholesky(covariances, 0)
     _compiled.precision_cholesky(covariances.astype(np.float32), 1e-6)
     log_weights = np.log(np.full(4, 0.25))
     big = np.empty((3, 4, 700))
     for out in (tuple(np.empty((3, 4, 600))), tuple(big[:, :, 50:650])):
         for X_in in (X, X.astype(np.float32)):
-            _compiled.log_prob(X_in, means, factors, log_weights, -700, out)
+            rows = _compiled.Rows(X_in, centre)
+            _compiled.log_prob(rows, means, factors, log_weights, -700, out)
             _compiled.normalise(out[2])
     kernels = [
+        _compiled._blocks_kernel(n_features),
         _compiled._log_prob_kernel(n_features),
         _compiled._moments_kernel(n_features, "C"),
         _compiled._moments_kernel(n_features, "F"),
