@@ -347,16 +347,17 @@ def e_step(X, parameters, out=None, centre=None):
     made itself. ``centre``, ``data_centre(X)`` if the caller has it, saves
     computing it again (run_em computes it once for all its steps).
     """
-    return _complete(_partial_e_step(X, parameters, out, centre))
+    return _complete(_partial_e_step(X, parameters, out, centre), parameters.weights)
 
 
 def _partial_e_step(X, parameters, out=None, centre=None, rows=None):
     """An E-step whose ``log_resp`` is not computed yet.
 
     Its ``resp``, ``log_prob`` and ``log_prob_norm`` are final, and are all
-    that an M-step and a log-likelihood need; ``log_resp`` holds
-    ``ln pi_j + ln phi_j(x_i)`` until :func:`_complete` turns it into the
-    log-responsibilities, and ``resp`` is not floored yet. run_em completes
+    that an M-step and a log-likelihood need; ``log_resp`` is filled in by
+    :func:`_complete`, from the weighted log-densities ``ln pi_j + ln
+    phi_j(x_i)``, which the kernels do not store, and ``resp`` is not
+    floored yet. run_em completes
     only the E-step it returns: the two passes over (N, K) that the
     log-responsibilities take, and the one that floors ``resp``, are a
     good part of an E-step where its exp is most of the work (M = 2), and
@@ -378,7 +379,7 @@ def _partial_e_step(X, parameters, out=None, centre=None, rows=None):
     # in that order too, as (k, n) arrays returned transposed, so that the
     # kernel writes into them directly (a transposing copy cost 0.3 to 1.7
     # ns per value).
-    log_prob, weighted, resp, log_prob_norm = _result_arrays(
+    log_prob, log_resp, resp, log_prob_norm = _result_arrays(
         out, n_components, n_samples
     )
     with np.errstate(divide="ignore"):
@@ -393,7 +394,6 @@ def _partial_e_step(X, parameters, out=None, centre=None, rows=None):
         # the argument of the exp, weighted log-densities minus their row's
         # maximum, clipped (see _EXP_FLOOR).
         chunk_log_prob = log_prob[:, chunk]
-        chunk_weighted = weighted[:, chunk]
         chunk_resp = resp[:, chunk]
         with np.errstate(over="ignore", invalid="ignore"):
             # A squared Mahalanobis distance beyond float range (a mean far
@@ -401,41 +401,46 @@ def _partial_e_step(X, parameters, out=None, centre=None, rows=None):
             # exactly 0, so -inf is the right log-density: numpy's overflow
             # warning is noise, as is the -inf - -inf of a row of density 0
             # everywhere, which is done over below.
-            row_max = kernel.weighted_log_prob(
+            row_max = kernel.shifted_log_prob(
                 X if chunk == everything else X[chunk],
                 log_weights,
                 _EXP_FLOOR,
                 chunk_log_prob,
-                chunk_weighted,
                 chunk_resp,
             )
         if not np.isfinite(row_max).all():
             # Some row has density 0 (or inf) everywhere: normalize_log_prob
             # has the rules for it, and gives ln p = -inf there, which
             # _complete recognises.
-            log_prob_norm[chunk], chunk_log_resp = normalize_log_prob(chunk_weighted.T)
+            weighted = np.add(chunk_log_prob, log_weights[:, np.newaxis])
+            log_prob_norm[chunk], chunk_log_resp = normalize_log_prob(weighted.T)
             np.maximum(chunk_log_resp.T, _LOG_RESP_FLOOR, out=chunk_resp)
             np.exp(chunk_resp, out=chunk_resp)
             continue
-        # normalize_log_prob's arithmetic, in resp's memory, so that the
-        # weighted log-densities stay for _complete. The responsibilities
-        # come from this exp rather than an exp of log_resp (they agree to a
-        # few ulps).
+        # normalize_log_prob's arithmetic, in resp's memory. The
+        # responsibilities come from this exp rather than an exp of log_resp
+        # (they agree to a few ulps).
         np.exp(chunk_resp, out=chunk_resp)
         sum_exp = kernel.normalise(chunk_resp)
         np.add(row_max, np.log(sum_exp), out=log_prob_norm[chunk])
-    return EStep(log_prob.T, weighted.T, log_prob_norm, resp.T)
+    return EStep(log_prob.T, log_resp.T, log_prob_norm, resp.T)
 
 
-def _complete(partial):
-    """Turn a :func:`_partial_e_step` into the E-step, in its own memory."""
+def _complete(partial, weights):
+    """Turn a :func:`_partial_e_step` into the E-step, in its own memory.
+
+    ``weights`` are those of the parameters the E-step was made with.
+    """
     # (k, n), the layout they are stored in, so that ln p(x) broadcasts.
-    log_resp, resp = partial.log_resp.T, partial.resp.T
+    log_prob, log_resp, resp = partial.log_prob.T, partial.log_resp.T, partial.resp.T
     log_prob_norm = partial.log_prob_norm
     # ln r_ij = ln pi_j phi_j(x_i) - ln p(x_i), floored at -600, and the
     # responsibilities floored alike.
+    with np.errstate(divide="ignore"):
+        log_weights = np.log(weights)
     with np.errstate(invalid="ignore"):
         # -inf - -inf on rows of density 0 everywhere, overwritten below.
+        np.add(log_prob, log_weights[:, np.newaxis], out=log_resp)
         np.subtract(log_resp, log_prob_norm, out=log_resp)
     np.clip(log_resp, _LOG_RESP_FLOOR, 0.0, out=log_resp)
     np.clip(resp, _RESP_FLOOR, 1.0, out=resp)
@@ -605,7 +610,7 @@ def run_em(
             break
     return EMResult(
         parameters,
-        _complete(e_step_result) if owned else e_step_result,
+        _complete(e_step_result, parameters.weights) if owned else e_step_result,
         current * total_weight,
         n_iter,
         converged,

@@ -432,19 +432,19 @@ class _LogProb:
             out[:, bad] = self._difference(slice(None))(X[bad])
         return out
 
-    def weighted_log_prob(self, X, log_weights, lowest, log_prob, weighted, shifted):
+    def shifted_log_prob(self, X, log_weights, lowest, log_prob, shifted):
         """The first steps of an E-step on the rows of ``X``, into (k, n) arrays.
 
-        Writes the log-densities, plus ``log_weights``, and that minus the
-        row's maximum clipped to ``[lowest, 0]`` (the argument of the E-step's
-        exp), and returns the (n,) maxima. Where a maximum is not finite, the
-        shifted values mean nothing (the caller's errstate covers the
-        ``-inf - -inf``).
+        Writes the log-densities, and those plus ``log_weights`` minus their
+        row's maximum, clipped to ``[lowest, 0]`` (the argument of the
+        E-step's exp); returns the (n,) maxima of the weighted log-densities.
+        Where a maximum is not finite, the shifted values mean nothing (the
+        caller's errstate covers the ``-inf - -inf``).
         """
         self(X, out=log_prob)
-        np.add(log_prob, log_weights[:, np.newaxis], out=weighted)
-        row_max = weighted.max(axis=0)
-        np.subtract(weighted, row_max, out=shifted)
+        np.add(log_prob, log_weights[:, np.newaxis], out=shifted)
+        row_max = shifted.max(axis=0)
+        np.subtract(shifted, row_max, out=shifted)
         np.clip(shifted, lowest, 0.0, out=shifted)
         return row_max
 
@@ -476,20 +476,19 @@ class _CompiledLogProb:
         shape = (self.n_components, X.shape[0])
         if out is None:
             out = work_array("compiled.out", shape)
-        weighted = work_array("compiled.weighted", shape)
         shifted = work_array("compiled.shifted", shape)
-        self.weighted_log_prob(X, np.zeros(shape[0]), 0.0, out, weighted, shifted)
+        self.shifted_log_prob(X, np.zeros(shape[0]), 0.0, out, shifted)
         return out
 
-    def weighted_log_prob(self, X, log_weights, lowest, log_prob, weighted, shifted):
-        """As :meth:`_LogProb.weighted_log_prob`, in one compiled pass."""
+    def shifted_log_prob(self, X, log_weights, lowest, log_prob, shifted):
+        """As :meth:`_LogProb.shifted_log_prob`, in one compiled pass."""
         return _compiled.log_prob(
             compiled_rows(X, self.centre, self.rows),
             self.means,
             self.factors,
             log_weights,
             lowest,
-            (log_prob, weighted, shifted),
+            (log_prob, shifted),
         )
 
     @staticmethod
