@@ -212,6 +212,7 @@ def _log_prob_kernel(n_features):
                 constant[k] += math.log(factors[k, a, a])
         values = np.empty(n_block)
         largest = np.empty(n_block)
+        n_not_finite = 0
         for start in range(0, n_samples, n_block):
             size = min(n_block, n_samples - start)
             block = blocks[start // n_block]
@@ -237,6 +238,10 @@ def _log_prob_kernel(n_features):
                     log_prob_row[b] = value
                     value += weight
                     largest[b] = value if value > largest[b] else largest[b]
+            for b in range(size):
+                # inf - inf is NaN: maxima of -inf (no density anywhere),
+                # +inf and NaN.
+                n_not_finite += 0 if largest[b] - largest[b] == 0.0 else 1
             row_max[start : start + size] = largest[:size]
             # The weighted log-densities again rather than stored: only the
             # E-step that EM returns needs them (sklearn_esmem._em._complete),
@@ -250,6 +255,7 @@ def _log_prob_kernel(n_features):
                     value = log_prob_row[b] + weight - largest[b]
                     value = lowest if value < lowest else value
                     shifted_row[b] = 0.0 if value > 0.0 else value
+        return n_not_finite
 
     return _jit(log_prob_kernel, f"log_prob_kernel_{n_features}")
 
@@ -474,7 +480,7 @@ def log_prob(rows, means, precisions_cholesky, log_weights, lowest, out):
     Writes into the (k, n) arrays of ``out = (log_prob, shifted)``
     ``ln N(x_i; mu_k, Sigma_k)``, and that plus ``log_weights`` minus its
     row's maximum, clipped to ``[lowest, 0]``; returns the (n,) maxima of
-    the weighted log-densities.
+    the weighted log-densities, and whether they are all finite.
     Everything is computed in float64, with ``x_i - mu_k`` as ``(x_i - c) -
     (mu_k - c)`` about the rows' centre ``c``. Where a row's maximum is not
     finite, its shifted values mean nothing.
@@ -489,16 +495,17 @@ def log_prob(rows, means, precisions_cholesky, log_weights, lowest, out):
         float(lowest),
     )
     row_max = np.empty(rows.n_samples)
-    if all(array.flags.c_contiguous for array in out):
-        kernel(*arguments, *out, row_max)
-        return row_max
+    log_prob, shifted = out
+    if log_prob.flags.c_contiguous and shifted.flags.c_contiguous:
+        n_not_finite = kernel(*arguments, log_prob, shifted, row_max)
+        return row_max, n_not_finite == 0
     # Views of a chunk of rows (see _jit): the kernel writes C arrays, copied
     # into them after.
     results = [np.empty(array.shape) for array in out]
-    kernel(*arguments, *results, row_max)
+    n_not_finite = kernel(*arguments, *results, row_max)
     for array, result in zip(out, results, strict=True):
         array[...] = result
-    return row_max
+    return row_max, n_not_finite == 0
 
 
 def normalise(resp):

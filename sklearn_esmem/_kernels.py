@@ -437,16 +437,17 @@ class _LogProb:
 
         Writes the log-densities, and those plus ``log_weights`` minus their
         row's maximum, clipped to ``[lowest, 0]`` (the argument of the
-        E-step's exp); returns the (n,) maxima of the weighted log-densities.
-        Where a maximum is not finite, the shifted values mean nothing (the
-        caller's errstate covers the ``-inf - -inf``).
+        E-step's exp); returns the (n,) maxima of the weighted log-densities,
+        and whether they are all finite. Where a maximum is not finite, the
+        shifted values mean nothing (the caller's errstate covers the ``-inf
+        - -inf``).
         """
         self(X, out=log_prob)
         np.add(log_prob, log_weights[:, np.newaxis], out=shifted)
         row_max = shifted.max(axis=0)
         np.subtract(shifted, row_max, out=shifted)
         np.clip(shifted, lowest, 0.0, out=shifted)
-        return row_max
+        return row_max, bool(np.isfinite(row_max).all())
 
     @staticmethod
     def normalise(resp):

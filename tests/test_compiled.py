@@ -59,7 +59,8 @@ def test_kernels_read_any_layout_and_float_dtype(dtype, order):
     # Views of wider arrays, as the E-step's chunks are.
     big = np.full((2, 4, 700), np.nan)
     out = tuple(big[:, :, 50:650])
-    row_max = _compiled.log_prob(rows, means, factors, log_weights, -3.0, out)
+    row_max, finite = _compiled.log_prob(rows, means, factors, log_weights, -3.0, out)
+    assert finite
     log_prob = estimate_log_gaussian_prob(X64, means, factors, "full").T
     assert_allclose(out[0], log_prob, 1e-10)
     weighted = out[0] + log_weights[:, np.newaxis]
@@ -75,6 +76,26 @@ def test_moments_far_from_the_origin():
     far = gaussian_parameters(X + 1e6, resp, 1e-6, "full", method="compiled")
     assert_allclose(far[1] - 1e6, near[1], atol=1e-9)
     assert_allclose(far[2], near[2], rtol=1e-8)
+
+
+def test_log_prob_tells_rows_without_a_finite_maximum():
+    """Maxima of -inf (overflow everywhere), +inf and NaN."""
+    X = np.zeros((600, 1))
+    X[[3, 300, 599]] = [[1e200], [np.nan], [1e200]]
+    factors = np.ones((2, 1, 1))
+    out = tuple(np.empty((2, 600)) for _ in range(2))
+    rows = _compiled.Rows(X, np.zeros(1))
+    means, halves = np.zeros((2, 1)), np.log([0.5, 0.5])
+    row_max, finite = _compiled.log_prob(rows, means, factors, halves, -700.0, out)
+    assert not finite
+    assert_array_equal(np.flatnonzero(~np.isfinite(row_max)), [3, 300, 599])
+    infinite = np.array([np.inf, 0.0])
+    row_max, finite = _compiled.log_prob(rows, means, factors, infinite, -700.0, out)
+    assert not finite and np.isposinf(row_max[0])
+    X[[3, 300, 599]] = 1.0
+    rows = _compiled.Rows(X, np.zeros(1))
+    row_max, finite = _compiled.log_prob(rows, means, factors, halves, -700.0, out)
+    assert finite and np.isfinite(row_max).all()
 
 
 def test_log_prob_overflow_gives_minus_inf():
