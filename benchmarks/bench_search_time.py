@@ -5,9 +5,11 @@ k = 1..ceil(sqrt(N)), keeping the lowest BIC. ESM-EM runs with its defaults
 (``mutation="focused"``) and with the authors' mutation (``"paper"``). Its
 criterion, MDL, is half the BIC, so its history tells when the best mixture of
 the population first reached the loop's BIC; if only the final polish got
-there, the whole fit's time counts. The target (issue 4, target 2): reach it
-in at most a fifth of the loop's time. Everything runs on one core (BLAS and
-OpenMP limited to one thread), on the same data, in the same process.
+there, the whole fit's time counts. BICs equal to 1e-12 relative count as
+equal (one optimum, computed with other rounding). The target (issue 4,
+target 2): reach it in at most a fifth of the loop's time. Everything runs
+on one core (BLAS and OpenMP limited to one thread), on the same data, in
+the same process.
 
 Run: ``python benchmarks/bench_search_time.py [--seeds 0 1 2 3] [--n-init 5]``
 """
@@ -28,6 +30,9 @@ from sklearn_esmem.datasets import load_paper_dataset
 # The 7 x 7 grid of 4,900 points and a 12-component, 8-D set of 1,200 points.
 DATASETS = ("49Gauss", "c1.0-k12M8")
 MUTATIONS = ("focused", "paper")
+# Relative difference in BIC that counts as the same (rounding, 3.6e-8 on
+# c1.0-k12M8); distinct optima differ by 0.1 and more in results/.
+ROUNDING = 1e-12
 
 
 def bic_loop(X, n_init, seed):
@@ -50,13 +55,14 @@ def time_to_reach(X, target_bic, mutation, seed):
     start = time.perf_counter()
     est = EvolutionarySplitMergeMixture(mutation=mutation, random_state=seed).fit(X)
     fit_time = time.perf_counter() - start
-    # MDL = BIC / 2 with the same parameter count.
-    reached = [
-        r["elapsed"] for r in est.history_ if 2 * r["best_criterion"] <= target_bic
-    ]
+    # MDL = BIC / 2 with the same parameter count. The same optimum reached
+    # by both differs in rounding only: on c1.0-k12M8, seed 3, ESM-EM's
+    # 35525.02923021228 against the loop's 35525.029230212276.
+    target = target_bic + ROUNDING * abs(target_bic)
+    reached = [r["elapsed"] for r in est.history_ if 2 * r["best_criterion"] <= target]
     if reached:
         return est, fit_time, reached[0]
-    return est, fit_time, fit_time if est.bic(X) <= target_bic else None
+    return est, fit_time, fit_time if est.bic(X) <= target else None
 
 
 def main(argv=None):
