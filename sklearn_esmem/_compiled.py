@@ -9,6 +9,9 @@ and numpy's ``exp`` (numba's is the C library's: 4.3 ns a call against 0.86,
 in the ad-hoc timings of ``benchmarks/README.md``), in the
 difference form (scikit-learn's: no rounding error is amplified):
 
+* :class:`Rows`: the data minus a centre, transposed in blocks of rows, the
+  layout all the kernels read; :func:`sklearn_esmem._em.run_em` makes it
+  once for all its steps;
 * :func:`log_prob`: ``ln N(x_i; mu_k, Sigma_k)`` from ``y = (x_i - mu_k) U_k``,
   and the maximum per row of the E-step's weighted log-densities and their
   differences from it, where numpy took four more passes;
