@@ -326,7 +326,43 @@ def _moments_kernel(n_features, resp_layout):
                 out = scatter[k]
                 for i0 in range(0, n_padded, panel):
                     for j0 in range(0, i0 + 1, panel):
-                        if panel == 4:
+                        if panel == 4 and j0 == i0:
+                            # A panel on the diagonal: its lower triangle
+                            # only, 10 sums of 16, from one difference per
+                            # feature.
+                            s00 = s10 = s11 = s20 = s21 = s22 = 0.0
+                            s30 = s31 = s32 = s33 = 0.0
+                            for b in range(size):
+                                rb = r[b]
+                                d0 = block[i0, b] - off[i0]
+                                d1 = block[i0 + 1, b] - off[i0 + 1]
+                                d2 = block[i0 + 2, b] - off[i0 + 2]
+                                d3 = block[i0 + 3, b] - off[i0 + 3]
+                                e0 = rb * d0
+                                e1 = rb * d1
+                                e2 = rb * d2
+                                e3 = rb * d3
+                                s00 += e0 * d0
+                                s10 += e1 * d0
+                                s11 += e1 * d1
+                                s20 += e2 * d0
+                                s21 += e2 * d1
+                                s22 += e2 * d2
+                                s30 += e3 * d0
+                                s31 += e3 * d1
+                                s32 += e3 * d2
+                                s33 += e3 * d3
+                            out[i0, i0] += s00
+                            out[i0 + 1, i0] += s10
+                            out[i0 + 1, i0 + 1] += s11
+                            out[i0 + 2, i0] += s20
+                            out[i0 + 2, i0 + 1] += s21
+                            out[i0 + 2, i0 + 2] += s22
+                            out[i0 + 3, i0] += s30
+                            out[i0 + 3, i0 + 1] += s31
+                            out[i0 + 3, i0 + 2] += s32
+                            out[i0 + 3, i0 + 3] += s33
+                        elif panel == 4:
                             s00 = s01 = s02 = s03 = 0.0
                             s10 = s11 = s12 = s13 = 0.0
                             s20 = s21 = s22 = s23 = 0.0
@@ -373,6 +409,20 @@ def _moments_kernel(n_features, resp_layout):
                             out[i0 + 3, j0 + 1] += s31
                             out[i0 + 3, j0 + 2] += s32
                             out[i0 + 3, j0 + 3] += s33
+                        elif j0 == i0:
+                            s00 = s10 = s11 = 0.0
+                            for b in range(size):
+                                rb = r[b]
+                                d0 = block[i0, b] - off[i0]
+                                d1 = block[i0 + 1, b] - off[i0 + 1]
+                                e0 = rb * d0
+                                e1 = rb * d1
+                                s00 += e0 * d0
+                                s10 += e1 * d0
+                                s11 += e1 * d1
+                            out[i0, i0] += s00
+                            out[i0 + 1, i0] += s10
+                            out[i0 + 1, i0 + 1] += s11
                         else:
                             s00 = s01 = s10 = s11 = 0.0
                             for b in range(size):
