@@ -170,10 +170,11 @@ class Rows:
     Blocks of :data:`_BLOCK` rows, transposed, features padded with zeros to
     whole panels: an (n_blocks, n_padded, _BLOCK) array in C order. The
     kernels read a block as a contiguous (features, rows) array, which the
-    compiler vectorises along the rows. Transposing X for every kernel call
-    took a fifth of an iteration at M = 8 (three transposes an iteration:
-    the E-step's, and the M-step's two passes), and the data do not change
-    between EM steps, so :func:`sklearn_esmem._em.run_em` makes this once.
+    compiler vectorises along the rows. Transposing X in every kernel call
+    took about a fifth of an iteration at (N, M, K) = (1e4, 8, 4), three
+    transposes an iteration: the E-step's and the M-step's two passes
+    (benchmarks/README.md). The data do not change between EM steps, so
+    :func:`sklearn_esmem._em.run_em` makes this once.
     """
 
     def __init__(self, X, centre):
@@ -186,8 +187,9 @@ class Rows:
         """Whether these are the rows of the array object ``X``.
 
         The object, not its contents: EM's steps pass the one X they were
-        made from, and a test of the memory (``__array_interface__``) took
-        5 microseconds, a tenth of an iteration on a thousand points.
+        made from, and a test of the memory (``__array_interface__``) cost
+        about 5 microseconds under the profiler, twice an iteration of some
+        60 microseconds on a thousand points.
         """
         return X is self._X
 

@@ -357,13 +357,12 @@ def _partial_e_step(X, parameters, out=None, centre=None, rows=None):
     that an M-step and a log-likelihood need; ``log_resp`` is filled in by
     :func:`_complete`, from the weighted log-densities ``ln pi_j + ln
     phi_j(x_i)``, which the kernels do not store, and ``resp`` is not
-    floored yet. run_em completes
-    only the E-step it returns: the two passes over (N, K) that the
-    log-responsibilities take, and the one that floors ``resp``, are a
-    good part of an E-step where its exp is most of the work (M = 2), and
-    little where the matrix products are (M = 32). ``rows`` are the compiled
-    kernels' copy of ``X`` about ``centre``, if the caller has them
-    (:func:`compiled_rows_for`).
+    floored yet. run_em completes only the E-step it returns: the passes
+    over (N, K) that the log-responsibilities take, and the one that floors
+    ``resp``, are a good part of an E-step where its exp is most of the work
+    (M = 2), and little where the matrix products are (M = 32). ``rows`` are
+    the compiled kernels' copy of ``X`` about ``centre``, if the caller has
+    them (:func:`compiled_rows_for`).
     """
     kernel = log_prob_kernel(
         parameters.means,
