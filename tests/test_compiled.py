@@ -274,3 +274,58 @@ def test_every_kernel_compiles_one_signature_under_its_own_name():
     names = [kernel.py_func.__qualname__ for kernel in kernels]
     names.append(_compiled._log_prob_kernel(n_features + 1).py_func.__qualname__)
     assert len(set(names)) == len(names)
+
+
+def test_run_em_makes_the_rows_once_and_every_step_reads_them(monkeypatch):
+    """The data, transposed in blocks, do not change between EM steps."""
+    X, resp = _data(700, 3, 4, seed=8)
+    _, means, covariances = estimate_gaussian_parameters(X, resp, 1e-3, "full")
+    parameters, _ = _em.make_parameters(np.full(4, 0.25), means, covariances, "full")
+    reference = _em.run_em(X, parameters, 4, reg_covar=1e-6)
+    made, read = [], []
+    real_rows, real_moments = _compiled.Rows, _compiled.moments
+
+    def counting_rows(*args):
+        made.append(real_rows(*args))
+        return made[-1]
+
+    def reading_moments(rows, *args):
+        read.append(rows)
+        return real_moments(rows, *args)
+
+    monkeypatch.setattr(_compiled, "Rows", counting_rows)
+    monkeypatch.setattr(_compiled, "moments", reading_moments)
+    result = _em.run_em(X, parameters, 4, reg_covar=1e-6)
+    assert result.n_iter == 4
+    assert len(made) == 1
+    assert len(read) == 4 and all(rows is made[0] for rows in read)
+    assert_array_equal(result.e_step.resp, reference.e_step.resp)
+
+
+def test_compiled_rows_only_where_the_compiled_kernels_run(monkeypatch):
+    X, resp = _data(300, 3, 2, seed=9)
+    _, means, covariances = estimate_gaussian_parameters(X, resp, 1e-3, "full")
+    full, _ = _em.make_parameters(np.full(2, 0.5), means, covariances, "full")
+    diagonals = np.diagonal(covariances, axis1=1, axis2=2)
+    diag, _ = _em.make_parameters(np.full(2, 0.5), means, diagonals, "diag")
+    centre = data_centre(X)
+    rows = _em.compiled_rows_for(X, full, centre)
+    assert isinstance(rows, _compiled.Rows) and rows.made_from(X)
+    assert not rows.made_from(X.copy())
+    assert _em.compiled_rows_for(X, diag, centre) is None
+    monkeypatch.setattr(_compiled, "_MANY_VALUES", 2 * 300 - 1)
+    assert _em.compiled_rows_for(X, full, centre) is None
+
+
+def test_rows_of_another_array_are_not_read():
+    """An E-step given the Rows of other data computes its own."""
+    X, resp = _data(300, 3, 2, seed=10)
+    _, means, covariances = estimate_gaussian_parameters(X, resp, 1e-3, "full")
+    parameters, _ = _em.make_parameters(np.full(2, 0.5), means, covariances, "full")
+    other = _compiled.Rows(X[::-1].copy(), data_centre(X))
+    expected = _em.e_step(X, parameters)
+    actual = _em._complete(
+        _em._partial_e_step(X, parameters, rows=other), parameters.weights
+    )
+    assert_array_equal(actual.resp, expected.resp)
+    assert_array_equal(actual.log_prob, expected.log_prob)
