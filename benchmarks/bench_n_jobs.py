@@ -6,7 +6,8 @@ one of them, run in-process, took ``_placement._POOL_MIN_SECONDS``), and with
 ``n_jobs=2`` forced into the pool from the first generation (cut-over 0), in
 turn, ``--repeats`` times; the medians of the whole fit's time and of the
 population's refinement (generations 2 onwards, from ``history_``) are
-printed with the ratios. Every fit
+printed with the ratios, and below the table the refinement's speed-ups
+paired within each repeat (the machine's speed drifts between repeats). Every fit
 of a data set must give the same model, which is checked. The loky pool is
 warmed by a small fit first, so that its start-up is not counted, and the
 cut-over is then the warm pool's (``_POOL_MIN_SECONDS``). Issue 4's target 4:
@@ -487,6 +488,7 @@ def main(argv=None):
         + " | speed-up, cut-over | speed-up, always pooled |"
     )
     print("|---|---|---|" + "---|" * (len(configurations) + 2))
+    paired = []
     with parallel_config(backend=args.backend):
         warm_X = load_paper_dataset("Letter A", 0)[0]
         _fit(warm_X, {"max_generations": 2}, 2, 0.0)
@@ -513,6 +515,20 @@ def main(argv=None):
                     f"{medians[0] / medians[2]:.2f} |",
                     flush=True,
                 )
+            # Each repeat's n_jobs=2 refinements against its own n_jobs=1 one,
+            # run just before: the machine's speed drifts between repeats.
+            one, *twos = refinements.values()
+            ratios = [[a / b for a, b in zip(one, two, strict=True)] for two in twos]
+            paired.append((name, ratios))
+    print("\nRefinement speed-ups paired within each repeat, min to max (median):")
+    for name, (cut_over, pooled) in paired:
+        print(
+            f"- {name}: cut-over {_spread(cut_over)}; always pooled {_spread(pooled)}"
+        )
+
+
+def _spread(values):
+    return f"{min(values):.2f} to {max(values):.2f} ({statistics.median(values):.2f})"
 
 
 if __name__ == "__main__":
