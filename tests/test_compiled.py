@@ -329,3 +329,11 @@ def test_rows_of_another_array_are_not_read():
     )
     assert_array_equal(actual.resp, expected.resp)
     assert_array_equal(actual.log_prob, expected.log_prob)
+
+
+def test_moments_refuse_responsibilities_of_other_rows():
+    """The kernel reads as many rows as resp has: a mismatch would read past X."""
+    X, resp = _data(300, 3, 2, seed=11)
+    rows = _compiled.Rows(X, data_centre(X))
+    with pytest.raises(ValueError, match="299 responsibilities for 300 rows"):
+        _compiled.moments(rows, np.ascontiguousarray(resp[:299].T), 1e-6)
