@@ -188,8 +188,8 @@ class Rows:
 
         The object, not its contents: EM's steps pass the one X they were
         made from, and a test of the memory (``__array_interface__``) cost
-        about 5 microseconds under the profiler, twice an iteration of some
-        60 microseconds on a thousand points.
+        about 5 microseconds (ad hoc, under cProfile), twice an iteration of
+        some 60 microseconds on a thousand points.
         """
         return X is self._X
 
@@ -251,7 +251,7 @@ def _log_prob_kernel(n_features):
             # The weighted log-densities again rather than stored: only the
             # E-step that EM returns needs them (sklearn_esmem._em._complete),
             # and a store stream fewer made iterations up to 6 % faster at
-            # M = 8, 11 % at M = 2 and N = 1e4.
+            # M = 8, 11 % at M = 2 and N = 1e4 (benchmarks/README.md).
             for k in range(n_components):
                 weight = log_weights[k]
                 log_prob_row = log_prob[k, start : start + size]
@@ -282,10 +282,11 @@ def _moments_kernel(n_features, resp_layout):
             for k in range(n_components):
                 r = resp[k, start : start + size]
                 out = first[k]
-                # In panels too: one pass over r for every panel rather than
-                # one for every feature took a third less time for the
-                # moments at M = 8. Each pass sums the weights too, one add
-                # beside four multiply-adds; the first panel's sum is kept.
+                # In panels too, one pass over r for every panel: one for
+                # every feature had taken about 30 % of this kernel at M = 8
+                # (benchmarks/README.md). Each pass sums the weights too, one
+                # add beside four multiply-adds; the first panel's sum is
+                # kept.
                 for a0 in range(0, n_padded, panel):
                     total = 0.0
                     if panel == 4:

@@ -384,25 +384,24 @@ def _partial_e_step(X, parameters, out=None, centre=None, rows=None):
     # X itself for a single chunk: the compiled kernels recognise their rows
     # by the array object.
     everything = slice(0, n_samples)
-    log_weights = None
-    for chunk in row_chunks(n_samples, kernel.bytes_per_row):
-        # The normalisation works in the results' own memory, no work
-        # arrays: after a scikit-learn iteration in between (the benchmark),
-        # every array touched had to come back from main memory. resp holds
-        # the argument of the exp, weighted log-densities minus their row's
-        # maximum, clipped (see _EXP_FLOOR).
-        chunk_log_prob = log_prob[:, chunk]
-        chunk_resp = resp[:, chunk]
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            # A squared Mahalanobis distance beyond float range (a mean far
-            # from the data, or a collapsed covariance) is a density of
-            # exactly 0, so -inf is the right log-density: numpy's overflow
-            # warning is noise, as is the -inf - -inf of a row of density 0
-            # everywhere, which is done over below, and the ln 0 of a
-            # component of weight 0. One errstate for all: entering one took
-            # a microsecond, 1 to 2 % of an iteration on 1,000 points.
-            if log_weights is None:
-                log_weights = np.log(parameters.weights)
+    # One errstate for the whole E-step (entering one took a microsecond, 1
+    # to 2 % of an iteration on 1,000 points): a squared Mahalanobis
+    # distance beyond float range (a mean far from the data, or a collapsed
+    # covariance) is a density of exactly 0, so -inf is the right
+    # log-density and numpy's overflow warning is noise, as are the ln 0 of
+    # a component of weight 0 and the -inf - -inf of a row of density 0
+    # everywhere, which is done over below.
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        log_weights = np.log(parameters.weights)
+        for chunk in row_chunks(n_samples, kernel.bytes_per_row):
+            # The normalisation works in the results' own memory, no work
+            # arrays: after a scikit-learn iteration in between (the
+            # benchmark), every array touched had to come back from main
+            # memory. resp holds the argument of the exp, weighted
+            # log-densities minus their row's maximum, clipped (see
+            # _EXP_FLOOR).
+            chunk_log_prob = log_prob[:, chunk]
+            chunk_resp = resp[:, chunk]
             row_max, finite = kernel.shifted_log_prob(
                 X if chunk == everything else X[chunk],
                 log_weights,
@@ -410,21 +409,21 @@ def _partial_e_step(X, parameters, out=None, centre=None, rows=None):
                 chunk_log_prob,
                 chunk_resp,
             )
-        if not finite:
-            # Some row has density 0 (or inf) everywhere: normalize_log_prob
-            # has the rules for it, and gives ln p = -inf there, which
-            # _complete recognises.
-            weighted = np.add(chunk_log_prob, log_weights[:, np.newaxis])
-            log_prob_norm[chunk], chunk_log_resp = normalize_log_prob(weighted.T)
-            np.maximum(chunk_log_resp.T, _LOG_RESP_FLOOR, out=chunk_resp)
+            if not finite:
+                # Some row has density 0 (or inf) everywhere:
+                # normalize_log_prob has the rules for it, and gives
+                # ln p = -inf there, which _complete recognises.
+                weighted = np.add(chunk_log_prob, log_weights[:, np.newaxis])
+                log_prob_norm[chunk], chunk_log_resp = normalize_log_prob(weighted.T)
+                np.maximum(chunk_log_resp.T, _LOG_RESP_FLOOR, out=chunk_resp)
+                np.exp(chunk_resp, out=chunk_resp)
+                continue
+            # normalize_log_prob's arithmetic, in resp's memory. The
+            # responsibilities come from this exp rather than an exp of
+            # log_resp (they agree to a few ulps).
             np.exp(chunk_resp, out=chunk_resp)
-            continue
-        # normalize_log_prob's arithmetic, in resp's memory. The
-        # responsibilities come from this exp rather than an exp of log_resp
-        # (they agree to a few ulps).
-        np.exp(chunk_resp, out=chunk_resp)
-        sum_exp = kernel.normalise(chunk_resp)
-        np.add(row_max, np.log(sum_exp), out=log_prob_norm[chunk])
+            sum_exp = kernel.normalise(chunk_resp)
+            np.add(row_max, np.log(sum_exp), out=log_prob_norm[chunk])
     return EStep(log_prob.T, log_resp.T, log_prob_norm, resp.T)
 
 
