@@ -16,6 +16,9 @@ here moves its remaining tasks to the pool once they look long enough, at
 the pace of those done, if the pool is warm: so the first batch of each kind
 in a fit, which has no last batch to go by, does not wait for the next one.
 
+The arrays that a pooled batch's tasks all get (the data) go to each worker
+once per search, not with every task (:mod:`._shared_arrays`).
+
 The result never depends on where a batch runs: every task draws its
 randomness from its own seed, drawn by the caller in the parent.
 """
@@ -25,9 +28,11 @@ import warnings
 from contextlib import ExitStack
 
 from joblib import effective_n_jobs
+from joblib.parallel import LokyBackend, MultiprocessingBackend, get_active_backend
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._allocator import keep_freed_memory
+from ._shared_arrays import SharedArrays
 
 __all__ = [
     "TaskPlacement",
@@ -126,6 +131,7 @@ class TaskPlacement:
         self._pool_allowed = effective_n_jobs(n_jobs) > 1
         self._stack = ExitStack()
         self._parallel = None
+        self._shared_arrays = None
 
     def __enter__(self):
         return self
@@ -200,6 +206,11 @@ class TaskPlacement:
     def _run_pooled(self, function, argument_lists):
         """Yield ``(result, seconds)`` of each task, run in the pool."""
         if self._parallel is None:
+            if isinstance(
+                get_active_backend()[0], (LokyBackend, MultiprocessingBackend)
+            ):
+                # Entered first, so that it closes after the pool is done.
+                self._shared_arrays = self._stack.enter_context(SharedArrays())
             # One task per dispatch, so that a worker done early takes the
             # next: a batch's tasks differ by up to 2x in time, and batches
             # of one per worker left one worker idle (bench_n_jobs.py; 1.5
@@ -207,6 +218,8 @@ class TaskPlacement:
             self._parallel = self._stack.enter_context(
                 Parallel(n_jobs=self.n_jobs, batch_size=1, return_as="generator")
             )
+        if self._shared_arrays is not None:
+            argument_lists = self._shared_arrays.substitute(argument_lists)
         timed = self._parallel(
             delayed(pooled_task)(function, *arguments) for arguments in argument_lists
         )

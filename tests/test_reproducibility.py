@@ -10,6 +10,7 @@ from sklearn_esmem import (
     EvolutionarySplitMergeMixture,
     GeneticEMMixture,
     OrderedMultipleRunsMixture,
+    _shared_arrays,
 )
 from sklearn_esmem.datasets import make_grid_mixture
 
@@ -44,8 +45,15 @@ def references(X):
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
-@pytest.mark.parametrize("backend", ["loky", "threading"])
-def test_n_jobs_and_joblib_backend(X, references, estimator, backend, always_pooled):
+@pytest.mark.parametrize("backend", ["loky", "loky, X sent once", "threading"])
+def test_n_jobs_and_joblib_backend(
+    X, references, estimator, backend, always_pooled, monkeypatch
+):
+    if backend == "loky, X sent once":
+        # The test data are below the size from which the workers load them
+        # once (_shared_arrays) instead of receiving them with every task.
+        monkeypatch.setattr(_shared_arrays, "MIN_SHARED_BYTES", 0)
+        backend = "loky"
     with parallel_config(backend=backend):
         est = clone(estimator).set_params(n_jobs=2).fit(X)
     assert_same_model(references[type(est).__name__], est)
