@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _compiled
+from . import _compiled, _reused_memory
 from ._kernels import (
     data_centre,
     full_matrices,
@@ -326,11 +326,13 @@ def _result_arrays(out, n_components, n_samples):
     """The (k, n), (k, n), (k, n) and (n,) arrays an E-step writes into."""
     if out is not None and out.log_prob.shape == (n_samples, n_components):
         return out.log_prob.T, out.log_resp.T, out.resp.T, out.log_prob_norm
+    # Memory of earlier E-steps of the fit where nothing refers to it any
+    # more (._reused_memory): fresh arrays page-faulted in every EM run.
     return (
-        np.empty((n_components, n_samples)),
-        np.empty((n_components, n_samples)),
-        np.empty((n_components, n_samples)),
-        np.empty(n_samples),
+        _reused_memory.empty((n_components, n_samples)),
+        _reused_memory.empty((n_components, n_samples)),
+        _reused_memory.empty((n_components, n_samples)),
+        _reused_memory.empty(n_samples),
     )
 
 
