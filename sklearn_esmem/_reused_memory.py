@@ -20,6 +20,7 @@ free. Outside it (the pool's workers, other threads), :func:`empty` is
 ``np.empty``.
 """
 
+import math
 import sys
 import threading
 from contextlib import contextmanager
@@ -77,7 +78,8 @@ def empty(shape):
     arrays = getattr(_local, "arrays", None)
     if arrays is None:
         return np.empty(shape)
-    size = int(np.prod(shape))
+    # math.prod: np.prod took 4 of the 5 microseconds a call took (ad hoc).
+    size = math.prod(shape) if isinstance(shape, tuple) else int(shape)
     array = _free_array(arrays, size)
     if array is None:
         if len(arrays) > MAX_KEPT_ARRAYS:
