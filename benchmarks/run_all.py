@@ -12,7 +12,9 @@ not affect the next) and its table is printed and written to
 5. ``bench_mutation_policies.py``: the focused and the paper mutation;
 6. ``kernel_accuracy.py``: the kernels' errors against exact answers;
 7. ``bench_compile.py``: a script's first and second fit with the compiled
-   kernels being compiled, loaded, and without them.
+   kernels being compiled, loaded, and without them;
+8. ``bench_reused_memory.py``: n_jobs=1 fits with the E-step memory reused
+   and with fresh arrays.
 
 Run: ``python benchmarks/run_all.py`` (about 20 minutes) or
 ``python benchmarks/run_all.py --quick`` (a few minutes: N <= 1e4, one seed,
@@ -57,6 +59,7 @@ def _runs(quick):
         ("bench_mutation_policies", []),
         ("kernel_accuracy", []),
         ("bench_compile", ["--repeats", "1"] if quick else []),
+        ("bench_reused_memory", ["--repeats", "1"] if quick else []),
     ]
 
 
