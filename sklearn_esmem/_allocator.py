@@ -1,15 +1,17 @@
 """Keep freed memory in worker processes, so that refinements stop page-faulting.
 
 A refinement allocates its E-step arrays (N x K values, a few MB) afresh, and
-frees them when it returns. In the main process glibc soon keeps such blocks
-for reuse; in a loky worker it kept handing them back to the system, so every
-task page-faulted them in again: 15,000 to 28,000 minor faults per
-generation of 49Gauss, a quarter to a third more CPU time per task than the
-same tasks in-process (``python benchmarks/bench_n_jobs.py --overhead``).
-Fixing glibc's thresholds once per worker process removes the faults.
+frees them when it returns. Whether glibc keeps such blocks for reuse or
+hands them back to the system depends on what the process allocated before;
+in a loky worker it kept handing them back, so every task page-faulted them
+in again: 15,000 to 28,000 minor faults per generation of 49Gauss, a quarter
+to a third more CPU time per task (``python benchmarks/bench_n_jobs.py
+--overhead``). Fixing glibc's thresholds once per worker process removes the
+faults.
 
 Only processes other than the main one are touched: the main process is the
-user's, and its allocator settings are theirs to choose. Elsewhere than on
+user's, and its allocator settings are theirs to choose; there a fit reuses
+its own E-step arrays instead (:mod:`._reused_memory`). Elsewhere than on
 glibc (macOS, Windows, musl) this does nothing.
 """
 
