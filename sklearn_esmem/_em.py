@@ -327,7 +327,8 @@ def _result_arrays(out, n_components, n_samples):
     if out is not None and out.log_prob.shape == (n_samples, n_components):
         return out.log_prob.T, out.log_resp.T, out.resp.T, out.log_prob_norm
     # Memory of earlier E-steps of the fit where nothing refers to it any
-    # more (._reused_memory): fresh arrays page-faulted in every EM run.
+    # more (._reused_memory): in a process that had fitted before, fresh
+    # arrays page-faulted in at every EM run.
     return (
         _reused_memory.empty((n_components, n_samples)),
         _reused_memory.empty((n_components, n_samples)),

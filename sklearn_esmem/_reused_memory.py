@@ -3,15 +3,14 @@
 A search runs EM hundreds of times, each run making its E-step arrays afresh:
 three (K, N) arrays and one of N values, megabytes each. The allocator
 (glibc's) may hand such blocks back to the system when they are freed, and
-whether it does depends on what the process allocated before, so in one
-process every EM run page-faulted its arrays in again, and in another none
-did. In a process where they were, ESM-EM fits with ``n_jobs=1`` took 1.94 s
-(the 3x3 grid of 22,500 points) and 3.83 s (49Gauss) with 260,000 and
-660,000 minor page faults, against 1.48 s and 2.62 s with the E-step arrays
-reused as here, and as fast as with the allocator told to keep freed memory
-(ad hoc). The pool's workers are told so (:mod:`._allocator`); the main
-process is the user's, so its allocator is left alone and a fit reuses its
-own arrays instead.
+whether it does depends on what the process allocated before: after one fit
+of 900 points, every EM run of the next fits page-faulted its arrays in
+again (250,000 and 670,000 minor faults in fits of 22,500 and 4,900 points),
+which then took 1.27 and 1.45 times as long as with the arrays reused as
+here; in a fresh process, 1.00 and 1.11 times (``python
+benchmarks/bench_reused_memory.py``). The pool's workers keep their freed
+memory (:mod:`._allocator`); the main process is the user's, so its
+allocator is left alone and a fit reuses its own arrays instead.
 
 Within :func:`reusing_memory`, :func:`empty` hands out views of arrays the
 fit made before, once nothing refers to them any more: every view of an array

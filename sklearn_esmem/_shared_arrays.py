@@ -3,11 +3,12 @@
 Every task of a generation gets the same data ``X`` (and ``sample_weight``).
 joblib pickles each task's arguments on its own, so a pooled generation of
 ten tasks sent ``X`` ten times through the workers' pipe: with 360 KB of data
-(the 3x3 grid, 22,500 points in 2-D), that took 12 % of a pooled
-generation's wall time, which ran in 64 ms against 56 ms when each worker
-loaded the data once (ad hoc, interleaved; joblib's own memmapping of
-arrays, which hashes each array at every task and maps its file anew,
-recovered less than half of it).
+(the 3x3 grid, 22,500 points in 2-D), a pooled generation took 64 ms against
+55 to 56 ms when each worker loaded the data once (ad hoc, interleaved; the
+fits of ``benchmarks/bench_n_jobs.py`` gained 1.36 against 1.26 there). X
+passed as a memory map, which joblib sends by file name but each task maps
+anew, gave 59 to 61 ms; joblib's own memmapping (``max_nbytes``), which also
+hashes the array at every task, gave nothing.
 
 So when the pool's processes are this machine's (joblib's loky and
 multiprocessing backends), the parent writes each shared array once per
