@@ -65,11 +65,24 @@ def test_a_fit_keeps_a_bounded_number_of_arrays():
         kept = _reused_memory._local.arrays
         # The placeholder counting references, and at most MAX_KEPT_ARRAYS.
         assert len(kept) == MAX_KEPT_ARRAYS + 1
-        del held
-        larger = empty(16)
-        assert len(kept) == MAX_KEPT_ARRAYS + 1
-        assert any(id(array) == _owner(larger) for array in kept)
+        assert all(_owner(array) not in {id(k) for k in kept} for array in held[-5:])
     assert _reused_memory._local.arrays is None
+
+
+def test_free_arrays_too_small_for_a_new_one_are_let_go():
+    with reusing_memory():
+        kept = _reused_memory._local.arrays
+        small, large, in_use = empty(10), empty(100), empty(10)
+        large_owner = _owner(large)
+        del small, large
+        # A smaller request takes the larger free array, and keeps both.
+        medium = empty(50)
+        assert _owner(medium) == large_owner
+        assert len(kept) == 4
+        del medium
+        # None is large enough: the free ones go, the one in use stays.
+        larger = empty(200)
+        assert {id(array) for array in kept[1:]} == {_owner(in_use), _owner(larger)}
 
 
 def test_nested_blocks_share_the_outer_ones_memory():
