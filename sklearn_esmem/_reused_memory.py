@@ -6,11 +6,12 @@ three (K, N) arrays and one of N values, megabytes each. The allocator
 whether it does depends on what the process allocated before: after one fit
 of 900 points, every EM run of the next fits page-faulted its arrays in
 again (250,000 and 670,000 minor faults in fits of 22,500 and 4,900 points),
-which then took 1.27 and 1.45 times as long as with the arrays reused as
-here; in a fresh process, 1.00 and 1.11 times (``python
-benchmarks/bench_reused_memory.py``). The pool's workers keep their freed
-memory (:mod:`._allocator`); the main process is the user's, so its
-allocator is left alone and a fit reuses its own arrays instead.
+which then took 1.27 to 1.31 and 1.44 to 1.45 times as long as with the
+arrays reused as here; in a fresh process, 0.99 to 1.03 and 1.11 to 1.19
+times (``python benchmarks/bench_reused_memory.py``). The pool's workers
+keep their freed memory (:mod:`._allocator`); the main process is the
+user's, so its allocator is left alone and a fit reuses its own arrays
+instead.
 
 Within :func:`reusing_memory`, :func:`empty` hands out views of arrays the
 fit made before, once nothing refers to them any more: every view of an array
