@@ -27,9 +27,12 @@ second finds it warm if the first used it.
 ``--contention`` measures instead how much two single-threaded processes
 running a generation's tasks at once slow each other down: the ceiling of
 any 2-worker speed-up on this machine. ``--overhead`` measures where a
-pooled generation's time goes: the tasks' CPU time and minor page faults
-in-process and inside the loky workers, before and after the workers keep
-their freed memory, the wall time, and the dispatch of as many empty tasks.
+pooled generation's time goes: the tasks' wall and CPU time and minor page
+faults in-process and inside the loky workers, before and after the workers
+keep their freed memory and with the data sent once, the wall time, and the
+dispatch of as many empty tasks. Both take the population of 49Gauss five
+generations in, or of each of ``--datasets`` (``--overhead``'s workers are
+"as started" for the first data set only: give one per process).
 
 ``--joblib-poll SECONDS`` shortens, in this process only, the sleep with
 which joblib's ``Parallel`` polls for a result not yet done (10 ms in joblib
@@ -60,6 +63,8 @@ from sklearn_esmem import (
     _placement,
     _shared_arrays,
 )
+from sklearn_esmem._reused_memory import reusing_memory
+from sklearn_esmem._shared_arrays import SharedArrays
 from sklearn_esmem.datasets import load_paper_dataset, make_grid_mixture
 
 
@@ -177,24 +182,12 @@ def cold(dataset_names, repeats=3, cold_cut_over=None):
         print(f"| {name} | {one:.2f} s | {two:.2f} s | {one / two:.2f} |", flush=True)
 
 
-def _generation():
-    """A generation's task arguments: 49Gauss and a population 5 generations in."""
-    from sklearn_esmem import criteria
-
-    X = load_paper_dataset("49Gauss", 0)[0]
-    est = EvolutionarySplitMergeMixture(random_state=0, max_generations=5).fit(X)
-    settings = _evolution.SearchSettings(
-        "full",
-        criteria.CRITERIA["mdl"],
-        est._resolve_strategies(),
-        1,
-        70,
-        5,
-        1e-6,
-        1e-3,
-        5,
-        "focused",
-    )
+def _generation(name):
+    """One generation's task arguments: ``name``'s population 5 generations in."""
+    X, params = DATASETS[name]()
+    est = EvolutionarySplitMergeMixture(random_state=0, max_generations=5, **params)
+    est.fit(X)
+    settings = est._search_settings(*est._component_bounds(X))
     return [
         (X, individual, settings, seed, len(X))
         for seed, individual in enumerate(est.population_)
@@ -239,16 +232,16 @@ def _timeline(tick, measured, tock):
     )
 
 
-def _generation_in_process(seed_and_start):
+def _generation_in_process(name_and_start):
     """Median time of one generation's tasks run here, after ``start``."""
     from threadpoolctl import threadpool_limits
 
-    _, start = seed_and_start
-    tasks = _generation()
+    name, start = name_and_start
+    tasks = _generation(name)
     while time.time() < start:  # both processes compute at the same time
         time.sleep(0.01)
     times = []
-    with threadpool_limits(1):
+    with threadpool_limits(1), reusing_memory():
         for _ in range(8):
             times.append(
                 sum(
@@ -259,25 +252,32 @@ def _generation_in_process(seed_and_start):
     return statistics.median(times)
 
 
-def overhead(repeats=7):
+def overhead(name, repeats=7):
     """Where a pooled generation's time goes, against the same one in-process.
 
-    The pool runs :func:`_evolution.generation_task` first, in workers as
-    loky starts them, then through :func:`_placement.pooled_task`, which
-    first makes the worker keep its freed memory (``_allocator``); a worker
-    keeps that setting, so the order matters. Run in a fresh process.
+    In-process, the tasks reuse their E-step memory as in a fit
+    (``_reused_memory``). The pool runs :func:`_evolution.generation_task`
+    first, in workers as loky starts them; then through
+    :func:`_placement.pooled_task`, which first makes the worker keep its
+    freed memory (``_allocator``; a worker keeps that setting, so the order
+    matters); then so with the data sent once per worker
+    (``_shared_arrays``), as the package does. Run in a fresh process.
     """
     from joblib import Parallel, delayed
     from threadpoolctl import threadpool_limits
 
-    tasks = _generation()
+    tasks = _generation(name)
     # In the order the search dispatches them (_evolution.evolve).
     tasks.sort(key=lambda task: -task[1].n_components)
 
     def sums(measured):
-        return [sum(m[0] for m in measured), sum(m[1] for m in measured)]
+        return [
+            sum(m[3] - m[2] for m in measured),
+            sum(m[0] for m in measured),
+            sum(m[1] for m in measured),
+        ]
 
-    with threadpool_limits(1):
+    with threadpool_limits(1), reusing_memory():
         in_process = [
             sums([_measured_task(_evolution.generation_task, *t) for t in tasks])
             for _ in range(repeats)
@@ -285,20 +285,28 @@ def overhead(repeats=7):
     rows = [
         ("in-process", None, *map(statistics.median, zip(*in_process, strict=True)))
     ]
-    with Parallel(n_jobs=2, batch_size=1) as parallel:
+    pooled = functools.partial(_placement.pooled_task, _evolution.generation_task)
+    with (
+        SharedArrays() as shared,
+        Parallel(n_jobs=2, batch_size=1) as parallel,
+    ):
         parallel(delayed(time.sleep)(0.0) for _ in tasks)  # start the workers
         empty = []
-        for label, function in (
-            ("pool, workers as started", _evolution.generation_task),
+        for label, function, arguments in (
+            ("pool, workers as started", _evolution.generation_task, tasks),
+            ("pool, workers keeping freed memory", pooled, tasks),
             (
-                "pool, workers keeping freed memory",
-                functools.partial(_placement.pooled_task, _evolution.generation_task),
+                "pool, workers keeping freed memory, data sent once",
+                pooled,
+                shared.substitute(tasks),
             ),
         ):
             walls, measured, timelines = [], [], []
             for _ in range(repeats):
                 tick = time.perf_counter()
-                results = parallel(delayed(_measured_task)(function, *t) for t in tasks)
+                results = parallel(
+                    delayed(_measured_task)(function, *t) for t in arguments
+                )
                 tock = time.perf_counter()
                 walls.append(tock - tick)
                 measured.append(sums(results))
@@ -314,13 +322,14 @@ def overhead(repeats=7):
                 )
             )
     print(
-        f"| one generation of 49Gauss ({len(tasks)} tasks, batch_size=1), "
-        f"median of {repeats} | wall s | task CPU s | minor page faults |"
+        f"| one generation of {name} ({len(tasks)} tasks, batch_size=1), "
+        f"median of {repeats} | wall s | tasks' wall s | tasks' CPU s "
+        "| minor page faults |"
     )
-    print("|---|---|---|---|")
-    for label, wall, cpu, faults in rows:
+    print("|---|---|---|---|---|")
+    for label, wall, task_wall, cpu, faults in rows:
         wall = "" if wall is None else f"{wall:.3f}"
-        print(f"| {label} | {wall} | {cpu:.3f} | {faults:.0f} |")
+        print(f"| {label} | {wall} | {task_wall:.3f} | {cpu:.3f} | {faults:.0f} |")
     print(
         f"\n{len(tasks)} empty tasks through the same pool: "
         f"{statistics.median(empty):.3f} s per generation"
@@ -332,10 +341,7 @@ def overhead(repeats=7):
         "wait from the last task's end to the results",
         "difference between the workers' last ends",
     )
-    print(
-        "\n| pooled generation, workers keeping freed memory, median of "
-        f"{repeats} | ms |"
-    )
+    print(f"\n| pooled generation as the package runs it, median of {repeats} | ms |")
     print("|---|---|")
     for label, values in zip(labels, zip(*timelines, strict=True), strict=True):
         print(f"| {label} | {1e3 * statistics.median(values):.1f} |")
@@ -392,16 +398,16 @@ def baselines(dataset_names, repeats=3):
             print(f"| {name} | {method} | {' | '.join(cells)} |", flush=True)
 
 
-def contention():
-    """One generation's tasks (49Gauss) in one process, then in two at once."""
+def contention(name):
+    """One generation's tasks of ``name`` in one process, then in two at once."""
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(2) as pool:
-        alone = pool.submit(_generation_in_process, (0, 0.0)).result()
+        alone = pool.submit(_generation_in_process, (name, 0.0)).result()
         start = time.time() + 5.0
-        together = list(pool.map(_generation_in_process, [(0, start), (1, start)]))
+        together = list(pool.map(_generation_in_process, [(name, start)] * 2))
     print(
-        f"one generation of 49Gauss, single-threaded: {alone:.3f} s alone, "
+        f"one generation of {name}, single-threaded: {alone:.3f} s alone, "
         + " and ".join(f"{t:.3f} s" for t in together)
         + f" in two processes at once (ceiling for 2 workers: "
         f"{2 * alone / max(together):.2f}x)"
@@ -428,7 +434,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--backend", default="loky")
-    parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
+    parser.add_argument(
+        "--datasets",
+        nargs="+",
+        help="default: all; 49Gauss for --contention and --overhead",
+    )
     parser.add_argument(
         "--contention",
         action="store_true",
@@ -463,13 +473,19 @@ def main(argv=None):
     parser.add_argument("--first-fit", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--baseline-fits", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.contention or args.overhead:
+        measure = contention if args.contention else overhead
+        for name in args.datasets or ["49Gauss (N=4900)"]:
+            measure(name)
+        return
+    if args.datasets is None:
+        args.datasets = BASELINE_DATASETS if args.baselines else list(DATASETS)
     if args.baseline_fits:
         name, method, n_jobs = args.baseline_fits
         _baseline_fits(name, method, int(n_jobs))
         return
     if args.baselines:
-        names = args.datasets if args.datasets != list(DATASETS) else BASELINE_DATASETS
-        baselines(names, args.repeats)
+        baselines(args.datasets, args.repeats)
         return
     if args.first_fit:
         name, n_jobs, cold_cut_over = args.first_fit
@@ -477,12 +493,6 @@ def main(argv=None):
         return
     if args.cold:
         cold(args.datasets, args.repeats, args.cold_cut_over)
-        return
-    if args.contention:
-        contention()
-        return
-    if args.overhead:
-        overhead()
         return
     # After the warm-up fit below, the pool is warm: the default cut-over is
     # _POOL_MIN_SECONDS (--cold measures first fits, with a cold pool).

@@ -262,8 +262,9 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
         self.verbose = verbose
         self.verbose_interval = verbose_interval
 
-    def _search(self, X, sample_weight, min_components, max_components, random_state):
-        settings = SearchSettings(
+    def _search_settings(self, min_components, max_components):
+        """What every task of the search needs besides the data and the individual."""
+        return SearchSettings(
             covariance_type=self.covariance_type,
             criterion=criteria.CRITERIA[self.criterion],
             strategies=self._resolve_strategies(),
@@ -275,6 +276,9 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
             n_kmeans_iter=_N_KMEANS_ITER,
             mutation=self.mutation,
         )
+
+    def _search(self, X, sample_weight, min_components, max_components, random_state):
+        settings = self._search_settings(min_components, max_components)
         start = time.perf_counter()
         population = self._initial_population(X, settings, random_state, sample_weight)
         search = evolve(
