@@ -27,7 +27,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import numpy as np
 
@@ -133,16 +133,17 @@ class SharedArrays:
         the lists, or was shared before.
         """
         argument_lists = [list(arguments) for arguments in argument_lists]
-        seen = {}
-        for arguments in argument_lists:
-            for argument in arguments:
-                if type(argument) is np.ndarray and argument.nbytes >= MIN_SHARED_BYTES:
-                    seen[id(argument)] = seen.get(id(argument), 0) + 1
+        uses = Counter(
+            id(argument)
+            for arguments in argument_lists
+            for argument in arguments
+            if type(argument) is np.ndarray and argument.nbytes >= MIN_SHARED_BYTES
+        )
         for arguments in argument_lists:
             for position, argument in enumerate(arguments):
                 key = id(argument)
                 if type(argument) is np.ndarray and (
-                    seen.get(key, 0) > 1 or key in self._handles
+                    uses[key] > 1 or key in self._handles
                 ):
                     handle = self._handle(argument)
                     if handle is not None:

@@ -106,7 +106,6 @@ def test_real_workers_load_the_array_once_each(always_pooled, monkeypatch, backe
     monkeypatch.setattr(_placement, "_pool_last_used", {})
     X = np.arange(float(LARGE))
     with parallel_config(backend=backend), TaskPlacement(n_jobs=2) as placement:
-        placement.last_seconds["sum"] = 1.0  # pool the first batch
         results = placement.map("sum", _loaded_and_sum, [(X,)] * 6)
     assert {total for _, total, _ in results} == {float(X.sum())}
     if backend == "loky":
