@@ -10,7 +10,15 @@ turn, ``--repeats`` times; the medians of the whole fit's time and of the
 population's refinement (generations 2 onwards, from ``history_``) are
 printed with the ratios, and below the table the refinement's speed-ups
 paired within each repeat (the machine's speed drifts between repeats). Every fit
-of a data set must give the same model, which is checked. The loky pool is
+of a data set must give the same model, which is checked.
+
+A last table splits each paired refinement speed-up into two factors, from
+the CPU time of the tasks (in this process or in the pool's workers, read
+from ``/proc``: Linux only). The bound, 2 x (n_jobs=1 wall) / (n_jobs=2
+tasks' CPU), is what the machine allowed at the time: the same tasks take
+more CPU time when both CPUs are busy. The share, (tasks' CPU) / (2 x
+n_jobs=2 wall), is how much of the two CPUs the tasks kept busy, which the
+pool's overheads lower: the part the package controls. The loky pool is
 warmed by a small fit first, so that its start-up is not counted, and the
 cut-over is then the warm pool's (``_POOL_MIN_SECONDS``). Issue 4's target 4:
 at least 1.6x where each individual's work is large enough to be worth a
@@ -51,6 +59,7 @@ import statistics
 import subprocess
 import sys
 import time
+from typing import NamedTuple
 
 import numpy as np
 from joblib import parallel_config
@@ -98,34 +107,105 @@ DATASETS = {
 BASELINE_DATASETS = list(DATASETS)[:4]
 
 
-def _fit(X, params, n_jobs, cut_over=None, data_once=True):
-    """One fit; ``cut_over`` replaces both of the package's cut-overs if given.
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
+
+def _children_cpu():
+    """CPU seconds used so far by this process's children alive now (Linux).
+
+    The loky workers are the children; ``/proc``'s counts are in clock ticks
+    (10 ms), fine over a fit of seconds.
+    """
+    total = 0.0
+    for thread in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{thread}/children") as file:
+                pids = file.read().split()
+        except OSError:
+            continue
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as file:
+                    fields = file.read().rpartition(")")[2].split()
+            except OSError:  # ended since
+                continue
+            total += (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    return total
+
+
+class FitTimes(NamedTuple):
+    """A fit's wall time, and its refinement's wall and CPU times, in s.
+
+    The refinement is generations 2 onwards: the first runs in-process under
+    the cut-over, and the k-means start and the final polish run in-process
+    in every configuration. Its ``work_cpu`` is the CPU of the tasks, run
+    here or in the pool's workers: the same computations in every
+    configuration. ``parent_cpu`` is the rest of this process's CPU:
+    joblib's and loky's dispatch, polling and result handling, and the
+    search's selection between generations.
+    """
+
+    wall: float
+    refinement: float
+    work_cpu: float
+    parent_cpu: float
+
+
+def _fit(X, params, n_jobs, cut_over=None, data_once=True):
+    """One fit: its :class:`FitTimes` and the estimator.
+
+    ``cut_over`` replaces both of the package's cut-overs if given.
     ``data_once=False`` sends the data with every pooled task, as joblib does,
     instead of once per worker (``_shared_arrays``).
     """
     names = ("_POOL_MIN_SECONDS", "_COLD_POOL_MIN_SECONDS")
     saved = [getattr(_placement, name) for name in names]
     saved_min_shared = _shared_arrays.MIN_SHARED_BYTES
+    record, timed_task = _evolution.GenerationRecord, _placement.timed_task
+    in_tasks_here = [0.0]
+    cpu_at_generations = []
+
+    def timing_cpu(function, *arguments):
+        # A task run in this process, whose CPU time is added up.
+        cpu = time.thread_time()
+        try:
+            return timed_task(function, *arguments)
+        finally:
+            in_tasks_here[0] += time.thread_time() - cpu
+
+    def recording(*fields):
+        # The search's record of a generation, with the CPU used so far.
+        cpu_at_generations.append(
+            (in_tasks_here[0], time.process_time(), _children_cpu())
+        )
+        return record(*fields)
+
     if cut_over is not None:
         for name in names:
             setattr(_placement, name, cut_over)
     if not data_once:
         _shared_arrays.MIN_SHARED_BYTES = np.inf
+    _evolution.GenerationRecord, _placement.timed_task = recording, timing_cpu
     try:
         start = time.perf_counter()
         est = EvolutionarySplitMergeMixture(
             random_state=0, n_jobs=n_jobs, **params
         ).fit(X)
-        # The population's refinement: generations 2 onwards (the first runs
-        # in-process under the cut-over, and the k-means start and the final
-        # polish run in-process in every configuration).
-        refinement = est.history_[-1]["elapsed"] - est.history_[0]["elapsed"]
-        return time.perf_counter() - start, refinement, est
+        wall = time.perf_counter() - start
     finally:
+        _evolution.GenerationRecord, _placement.timed_task = record, timed_task
         for name, value in zip(names, saved, strict=True):
             setattr(_placement, name, value)
         _shared_arrays.MIN_SHARED_BYTES = saved_min_shared
+    refinement = est.history_[-1]["elapsed"] - est.history_[0]["elapsed"]
+    (here, parent, workers), (here_end, parent_end, workers_end) = (
+        cpu_at_generations[0],
+        cpu_at_generations[-1],
+    )
+    work = here_end - here + workers_end - workers
+    return FitTimes(
+        wall, refinement, work, parent_end - parent - (here_end - here)
+    ), est
 
 
 def _first_fit(name, n_jobs, cold_cut_over=None):
@@ -133,8 +213,8 @@ def _first_fit(name, n_jobs, cold_cut_over=None):
     if cold_cut_over is not None:
         _placement._COLD_POOL_MIN_SECONDS = cold_cut_over
     X, params = DATASETS[name]()
-    elapsed, _, est = _fit(X, params, n_jobs)
-    print(f"{elapsed} {est.n_components_}")
+    times, est = _fit(X, params, n_jobs)
+    print(f"{times.wall} {est.n_components_}")
 
 
 def _in_fresh_processes(arguments, repeats):
@@ -515,43 +595,95 @@ def main(argv=None):
     )
     print("|---|---|---|" + "---|" * (2 * len(configurations) - 1))
     paired = []
+    decomposed = []
     with parallel_config(backend=args.backend):
         warm_X = load_paper_dataset("Letter A", 0)[0]
         _fit(warm_X, {"max_generations": 2}, 2, 0.0)
         for name in args.datasets:
             X, params = DATASETS[name]()
-            times = {label: [] for label in configurations}
-            refinements = {label: [] for label in configurations}
+            fits = {label: [] for label in configurations}
             models = []
             for _ in range(args.repeats):
                 for label, (n_jobs, cut, data_once) in configurations.items():
-                    elapsed, refinement, est = _fit(X, params, n_jobs, cut, data_once)
-                    times[label].append(elapsed)
-                    refinements[label].append(refinement)
+                    times, est = _fit(X, params, n_jobs, cut, data_once)
+                    fits[label].append(times)
                     models.append(est)
             for est in models[1:]:
                 assert est.n_components_ == models[0].n_components_
                 np.testing.assert_array_equal(est.means_, models[0].means_)
-            for kind, values in (("fit", times), ("refinement", refinements)):
-                medians = [statistics.median(t) for t in values.values()]
+            for kind in ("wall", "refinement"):
+                medians = [
+                    statistics.median(getattr(t, kind) for t in times)
+                    for times in fits.values()
+                ]
                 print(
-                    f"| {name} | {kind} | {models[0].n_generations_} | "
+                    f"| {name} | {'fit' if kind == 'wall' else kind} "
+                    f"| {models[0].n_generations_} | "
                     + " | ".join(f"{m:.2f} s" for m in medians)
                     + "".join(f" | {medians[0] / m:.2f}" for m in medians[1:])
                     + " |",
                     flush=True,
                 )
-            # Each repeat's n_jobs=2 refinements against its own n_jobs=1 one,
-            # run just before: the machine's speed drifts between repeats.
-            one, *twos = refinements.values()
-            ratios = [[a / b for a, b in zip(one, two, strict=True)] for two in twos]
-            paired.append((name, ratios))
+            # Each repeat's n_jobs=2 fits against its own n_jobs=1 one, run
+            # just before: the machine's speed drifts between repeats.
+            one, *twos = fits.values()
+            paired.append(
+                (
+                    name,
+                    [
+                        [
+                            a.refinement / b.refinement
+                            for a, b in zip(one, two, strict=True)
+                        ]
+                        for two in twos
+                    ],
+                )
+            )
+            decomposed.append((name, [_decomposition(one, two) for two in twos]))
     print("\nRefinement speed-ups paired within each repeat, min to max (median):")
     for name, (cut_over, pooled, every_task) in paired:
         print(
             f"- {name}: cut-over {_spread(cut_over)}; always pooled {_spread(pooled)}; "
             f"always pooled, data with every task {_spread(every_task)}"
         )
+    print(
+        "\nWhere each refinement speed-up came from, paired within each "
+        "repeat, min to max (median). It is the product of two numbers. The "
+        "bound is what the CPU time allowed: 2 x (n_jobs=1 wall) / (n_jobs=2 "
+        "work CPU), where the work CPU is the tasks', run here or in the "
+        "pool's workers. The same computations take more CPU time when both "
+        "CPUs are busy (a shared core, cache or memory bus, the hypervisor), "
+        "and the bound takes that in. The share is how much of the two CPUs "
+        "the n_jobs=2 refinement's tasks kept busy: (work CPU) / (2 x wall). "
+        "The pool's overheads lower it. The last column is the CPU that this "
+        "process used outside the tasks: joblib's and loky's dispatch, "
+        "polling and result handling, and the selection between "
+        "generations.\n"
+    )
+    print(
+        "| data | n_jobs=2 | refinement speed-up | bound | share of 2 CPUs "
+        "| work CPU, n_jobs=2 / n_jobs=1 | parent's CPU outside the tasks, s |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, rows in decomposed:
+        for label, columns in zip(list(configurations)[1:], rows, strict=True):
+            print(
+                f"| {name} | {label.removeprefix('n_jobs=2, ')} | "
+                + " | ".join(_spread(values) for values in columns)
+                + " |"
+            )
+
+
+def _decomposition(one, two):
+    """Paired by repeat: speed-up, bound, share, CPU growth, parent's CPU."""
+    pairs = list(zip(one, two, strict=True))
+    return (
+        [a.refinement / b.refinement for a, b in pairs],
+        [2 * a.refinement / b.work_cpu for a, b in pairs],
+        [b.work_cpu / (2 * b.refinement) for _, b in pairs],
+        [b.work_cpu / a.work_cpu for a, b in pairs],
+        [b.parent_cpu for _, b in pairs],
+    )
 
 
 def _spread(values):
