@@ -63,6 +63,7 @@ from typing import NamedTuple
 
 import numpy as np
 from joblib import parallel_config
+from sklearn.utils.parallel import Parallel
 
 from sklearn_esmem import (
     EvolutionarySplitMergeMixture,
@@ -151,17 +152,28 @@ class FitTimes(NamedTuple):
     parent_cpu: float
 
 
-def _fit(X, params, n_jobs, cut_over=None, data_once=True):
+class _PollingParallel(Parallel):
+    """scikit-learn's ``Parallel``, whose results are taken as joblib polls."""
+
+    def wait_until_completed(self, n_tasks):
+        pass
+
+
+def _fit(X, params, n_jobs, cut_over=None, data_once=True, told=True):
     """One fit: its :class:`FitTimes` and the estimator.
 
     ``cut_over`` replaces both of the package's cut-overs if given.
     ``data_once=False`` sends the data with every pooled task, as joblib does,
-    instead of once per worker (``_shared_arrays``).
+    instead of once per worker (``_shared_arrays``). ``told=False`` takes
+    the pooled results as joblib's ``Parallel`` polls for them, every 10 ms,
+    instead of when the pool tells of a completion
+    (``_placement._CompletionTellingParallel``).
     """
     names = ("_POOL_MIN_SECONDS", "_COLD_POOL_MIN_SECONDS")
     saved = [getattr(_placement, name) for name in names]
     saved_min_shared = _shared_arrays.MIN_SHARED_BYTES
     record, timed_task = _evolution.GenerationRecord, _placement.timed_task
+    telling = _placement._CompletionTellingParallel
     in_tasks_here = [0.0]
     cpu_at_generations = []
 
@@ -186,6 +198,8 @@ def _fit(X, params, n_jobs, cut_over=None, data_once=True):
     if not data_once:
         _shared_arrays.MIN_SHARED_BYTES = np.inf
     _evolution.GenerationRecord, _placement.timed_task = recording, timing_cpu
+    if not told:
+        _placement._CompletionTellingParallel = _PollingParallel
     try:
         start = time.perf_counter()
         est = EvolutionarySplitMergeMixture(
@@ -194,6 +208,7 @@ def _fit(X, params, n_jobs, cut_over=None, data_once=True):
         wall = time.perf_counter() - start
     finally:
         _evolution.GenerationRecord, _placement.timed_task = record, timed_task
+        _placement._CompletionTellingParallel = telling
         for name, value in zip(names, saved, strict=True):
             setattr(_placement, name, value)
         _shared_arrays.MIN_SHARED_BYTES = saved_min_shared
@@ -578,11 +593,21 @@ def main(argv=None):
     # _POOL_MIN_SECONDS (--cold measures first fits, with a cold pool).
     cut_over = _placement._POOL_MIN_SECONDS
     configurations = {
-        "n_jobs=1": (1, None, True),
-        f"n_jobs=2, cut-over {cut_over} s": (2, None, True),
-        "n_jobs=2, always pooled": (2, 0.0, True),
-        "n_jobs=2, always pooled, data with every task": (2, 0.0, False),
+        "n_jobs=1": {"n_jobs": 1},
+        f"n_jobs=2, cut-over {cut_over} s": {"n_jobs": 2},
+        "n_jobs=2, always pooled": {"n_jobs": 2, "cut_over": 0.0},
+        "n_jobs=2, always pooled, data with every task": {
+            "n_jobs": 2,
+            "cut_over": 0.0,
+            "data_once": False,
+        },
+        "n_jobs=2, always pooled, results as joblib polls for them": {
+            "n_jobs": 2,
+            "cut_over": 0.0,
+            "told": False,
+        },
     }
+    pooled_labels = [label.removeprefix("n_jobs=2, ") for label in configurations][1:]
     if args.joblib_poll is not None:
         _shorten_joblib_polling(args.joblib_poll)
     poll = "" if args.joblib_poll is None else f", joblib polling {args.joblib_poll} s"
@@ -590,8 +615,8 @@ def main(argv=None):
     print(
         "| data | time of | generations | "
         + " | ".join(configurations)
-        + " | speed-up, cut-over | speed-up, always pooled "
-        + "| speed-up, always pooled, data with every task |"
+        + "".join(f" | speed-up, {label}" for label in pooled_labels)
+        + " |"
     )
     print("|---|---|---|" + "---|" * (2 * len(configurations) - 1))
     paired = []
@@ -604,8 +629,8 @@ def main(argv=None):
             fits = {label: [] for label in configurations}
             models = []
             for _ in range(args.repeats):
-                for label, (n_jobs, cut, data_once) in configurations.items():
-                    times, est = _fit(X, params, n_jobs, cut, data_once)
+                for label, options in configurations.items():
+                    times, est = _fit(X, params, **options)
                     fits[label].append(times)
                     models.append(est)
             for est in models[1:]:
@@ -641,10 +666,13 @@ def main(argv=None):
             )
             decomposed.append((name, [_decomposition(one, two) for two in twos]))
     print("\nRefinement speed-ups paired within each repeat, min to max (median):")
-    for name, (cut_over, pooled, every_task) in paired:
+    for name, ratios in paired:
         print(
-            f"- {name}: cut-over {_spread(cut_over)}; always pooled {_spread(pooled)}; "
-            f"always pooled, data with every task {_spread(every_task)}"
+            f"- {name}: "
+            + "; ".join(
+                f"{label} {_spread(values)}"
+                for label, values in zip(pooled_labels, ratios, strict=True)
+            )
         )
     print(
         "\nWhere each refinement speed-up came from, paired within each "
@@ -666,9 +694,9 @@ def main(argv=None):
     )
     print("|---|---|---|---|---|---|---|")
     for name, rows in decomposed:
-        for label, columns in zip(list(configurations)[1:], rows, strict=True):
+        for label, columns in zip(pooled_labels, rows, strict=True):
             print(
-                f"| {name} | {label.removeprefix('n_jobs=2, ')} | "
+                f"| {name} | {label} | "
                 + " | ".join(_spread(values) for values in columns)
                 + " |"
             )

@@ -23,6 +23,7 @@ The result never depends on where a batch runs: every task draws its
 randomness from its own seed, drawn by the caller in the parent.
 """
 
+import threading
 import time
 import warnings
 from contextlib import ExitStack
@@ -71,6 +72,11 @@ _COLD_POOL_MIN_WORK_SECONDS = 4.0
 # loky stops workers idle for 300 s: a pool used more recently than this is
 # taken to be warm.
 _WARM_POOL_SECONDS = 240.0
+# How long to wait for word of a task's completion before asking joblib for
+# its result, which then polls for it every 10 ms: once the pool has told of
+# a completion, and before it has (a backend that never tells).
+_COMPLETION_WAIT_SECONDS = 1.0
+_FIRST_COMPLETION_WAIT_SECONDS = 0.01
 # time.monotonic() at the end of the last pooled batch, by number of jobs.
 # The pool (loky's reusable executor) is the process's, whichever estimator
 # used it.
@@ -106,6 +112,49 @@ def pooled_task(function, *arguments):
     """
     keep_freed_memory()
     return timed_task(function, *arguments)
+
+
+class _CompletionTellingParallel(Parallel):
+    """scikit-learn's ``Parallel``, which tells its caller when a task is done.
+
+    joblib's ``Parallel`` hands a result over to its caller by polling: when
+    the next one is not done, it sleeps 10 ms. At the end of a generation,
+    whose next one needs every result, both CPUs then wait for that sleep:
+    the pooled refinements of 49Gauss and the 3x3 grid kept 0.82 and 0.79
+    of the two CPUs busy with joblib's polling, 0.85 and 0.84 with this
+    (``benchmarks/bench_n_jobs.py``, its share). joblib 1.6 calls
+    :meth:`print_progress` from the thread that takes in a result, once it
+    is registered, and counts the tasks done in ``n_completed_tasks``: the
+    override wakes the caller, who asks for the result only once it is
+    there. A joblib or a backend that does otherwise gets the polling back,
+    after a wait of at most 10 ms per result (:meth:`wait_until_completed`).
+    """
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self._completed = threading.Condition()
+        self._told = False
+
+    def print_progress(self):
+        super().print_progress()
+        with self._completed:
+            self._told = True
+            self._completed.notify_all()
+
+    def wait_until_completed(self, n_tasks):
+        """Wait until ``n_tasks`` tasks of the current call are done, or a timeout.
+
+        The timeout is short until the pool has told of a completion, so that
+        a backend that calls no :meth:`print_progress` costs little; results
+        are then taken as joblib hands them over.
+        """
+        with self._completed:
+            self._completed.wait_for(
+                lambda: self.n_completed_tasks >= n_tasks,
+                _COMPLETION_WAIT_SECONDS
+                if self._told
+                else _FIRST_COMPLETION_WAIT_SECONDS,
+            )
 
 
 class TaskPlacement:
@@ -216,7 +265,9 @@ class TaskPlacement:
             # of one per worker left one worker idle (bench_n_jobs.py; 1.5
             # against 1.4 on 49Gauss).
             self._parallel = self._stack.enter_context(
-                Parallel(n_jobs=self.n_jobs, batch_size=1, return_as="generator")
+                _CompletionTellingParallel(
+                    n_jobs=self.n_jobs, batch_size=1, return_as="generator"
+                )
             )
         if self._shared_arrays is not None:
             argument_lists = self._shared_arrays.substitute(argument_lists)
@@ -224,7 +275,11 @@ class TaskPlacement:
             delayed(pooled_task)(function, *arguments) for arguments in argument_lists
         )
         try:
-            yield from timed
+            for n_taken in range(1, len(argument_lists) + 1):
+                # Each result in order: the n-th once n tasks are done, when
+                # it is most likely there (and the last surely).
+                self._parallel.wait_until_completed(n_taken)
+                yield next(timed)
         finally:
             with warnings.catch_warnings():
                 # joblib warns that the tasks it had started are cancelled or

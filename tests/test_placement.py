@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from sklearn.base import clone
+from sklearn.utils.parallel import delayed
 
 from sklearn_esmem import (
     EvolutionarySplitMergeMixture,
@@ -191,6 +192,43 @@ def test_a_real_pool_gives_the_results_in_order(monkeypatch):
     # They ran in the workers, which marked the pool warm.
     assert os.getpid() not in {process for _, process in results}
     assert 2 in _placement._pool_last_used
+
+
+def test_the_caller_is_woken_when_a_pooled_task_is_done():
+    # Once the pool has told of a completion, waiting for the second task,
+    # of 0.3 s, outlasts the short wait before any word: only the pool's
+    # word of its completion ends it.
+    with _placement._CompletionTellingParallel(
+        n_jobs=2, backend="threading", batch_size=1, return_as="generator"
+    ) as parallel:
+        results = parallel(
+            delayed(_sleep_and_return)(seconds, index)
+            for index, seconds in enumerate((0.0, 0.3))
+        )
+        parallel.wait_until_completed(1)
+        assert next(results) == 0
+        parallel.wait_until_completed(2)
+        assert parallel.n_completed_tasks == 2
+        assert next(results) == 1
+
+
+class _SilentParallel(_placement._CompletionTellingParallel):
+    """A pool that never tells of a completion, as a backend might not."""
+
+    def print_progress(self):
+        pass
+
+
+def test_a_pool_that_never_tells_is_not_waited_for():
+    with _SilentParallel(
+        n_jobs=2, backend="threading", batch_size=1, return_as="generator"
+    ) as parallel:
+        results = parallel(delayed(_sleep_and_return)(1.0, index) for index in (0, 1))
+        parallel.wait_until_completed(1)
+        # Back after the short wait, long before the tasks are done; joblib
+        # then hands the results over as it polls for them.
+        assert parallel.n_completed_tasks == 0
+        assert list(results) == [0, 1]
 
 
 SEARCHES = [
