@@ -255,24 +255,32 @@ class TaskPlacement:
     def _run_pooled(self, function, argument_lists):
         """Yield ``(result, seconds)`` of each task, run in the pool."""
         if self._parallel is None:
-            if isinstance(
-                get_active_backend()[0], (LokyBackend, MultiprocessingBackend)
-            ):
+            backend = get_active_backend()[0]
+            if isinstance(backend, (LokyBackend, MultiprocessingBackend)):
                 # Entered first, so that it closes after the pool is done.
                 self._shared_arrays = self._stack.enter_context(SharedArrays())
             # One task per dispatch, so that a worker done early takes the
             # next: a batch's tasks differ by up to 2x in time, and batches
             # of one per worker left one worker idle (bench_n_jobs.py; 1.5
-            # against 1.4 on 49Gauss).
+            # against 1.4 on 49Gauss). The results as they come, where the
+            # backend can (not multiprocessing's, nor dask's before joblib
+            # 1.4): all at once otherwise.
             self._parallel = self._stack.enter_context(
                 _CompletionTellingParallel(
-                    n_jobs=self.n_jobs, batch_size=1, return_as="generator"
+                    n_jobs=self.n_jobs,
+                    batch_size=1,
+                    return_as="generator"
+                    if backend.supports_return_generator
+                    else "list",
                 )
             )
         if self._shared_arrays is not None:
             argument_lists = self._shared_arrays.substitute(argument_lists)
-        timed = self._parallel(
-            delayed(pooled_task)(function, *arguments) for arguments in argument_lists
+        timed = iter(
+            self._parallel(
+                delayed(pooled_task)(function, *arguments)
+                for arguments in argument_lists
+            )
         )
         try:
             for n_taken in range(1, len(argument_lists) + 1):
@@ -285,7 +293,8 @@ class TaskPlacement:
                 # joblib warns that the tasks it had started are cancelled or
                 # unused: that is what stopping early means.
                 warnings.simplefilter("ignore", UserWarning)
-                timed.close()
+                if hasattr(timed, "close"):  # not a list's iterator
+                    timed.close()
             _pool_last_used[effective_n_jobs(self.n_jobs)] = time.monotonic()
 
     def map(self, kind, function, argument_lists, order=None):

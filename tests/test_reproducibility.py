@@ -45,15 +45,25 @@ def references(X):
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
-@pytest.mark.parametrize("backend", ["loky", "loky, X sent once", "threading"])
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "loky",
+        "loky, X sent once",
+        "threading",
+        # Its results come all at once: it cannot hand them over as a
+        # generator.
+        "multiprocessing, X sent once",
+    ],
+)
 def test_n_jobs_and_joblib_backend(
     X, references, estimator, backend, always_pooled, monkeypatch
 ):
-    if backend == "loky, X sent once":
+    if backend.endswith(", X sent once"):
         # The test data are below the size from which the workers load them
         # once (_shared_arrays) instead of receiving them with every task.
         monkeypatch.setattr(_shared_arrays, "MIN_SHARED_BYTES", 0)
-        backend = "loky"
+        backend = backend.removesuffix(", X sent once")
     with parallel_config(backend=backend):
         est = clone(estimator).set_params(n_jobs=2).fit(X)
     assert_same_model(references[type(est).__name__], est)
