@@ -352,11 +352,13 @@ def overhead(name, repeats=7):
 
     In-process, the tasks reuse their E-step memory as in a fit
     (``_reused_memory``). The pool runs :func:`_evolution.generation_task`
-    first, in workers as loky starts them; then through
-    :func:`_placement.pooled_task`, which first makes the worker keep its
-    freed memory (``_allocator``; a worker keeps that setting, so the order
-    matters); then so with the data sent once per worker
-    (``_shared_arrays``), as the package does. Run in a fresh process.
+    one by one through joblib's ``Parallel``: first in workers as loky
+    starts them; then through :func:`_placement.pooled_task`, which first
+    makes the worker keep its freed memory (``_allocator``; a worker keeps
+    that setting, so the order matters); then so with the data sent once
+    per worker (``_shared_arrays``). Last, through a
+    :class:`_placement.TaskPlacement`, as a search runs them: in units, with
+    the results taken when the pool tells of them. Run in a fresh process.
     """
     from joblib import Parallel, delayed
     from threadpoolctl import threadpool_limits
@@ -381,27 +383,45 @@ def overhead(name, repeats=7):
         ("in-process", None, *map(statistics.median, zip(*in_process, strict=True)))
     ]
     pooled = functools.partial(_placement.pooled_task, _evolution.generation_task)
+    measured_generation = functools.partial(_measured_task, _evolution.generation_task)
     with (
         SharedArrays() as shared,
         Parallel(n_jobs=2, batch_size=1) as parallel,
+        _placement.TaskPlacement(n_jobs=2) as placement,
     ):
+
+        def one_by_one(function, arguments):
+            return lambda: parallel(
+                delayed(_measured_task)(function, *t) for t in arguments
+            )
+
+        def as_the_package_does():
+            # Past the cut-over, as a search's generations are.
+            placement.last_seconds["generation"] = np.inf
+            return placement.map("generation", measured_generation, tasks)
+
         parallel(delayed(time.sleep)(0.0) for _ in tasks)  # start the workers
         empty = []
-        for label, function, arguments in (
-            ("pool, workers as started", _evolution.generation_task, tasks),
-            ("pool, workers keeping freed memory", pooled, tasks),
+        for label, run in (
+            (
+                "pool, workers as started",
+                one_by_one(_evolution.generation_task, tasks),
+            ),
+            ("pool, workers keeping freed memory", one_by_one(pooled, tasks)),
             (
                 "pool, workers keeping freed memory, data sent once",
-                pooled,
-                shared.substitute(tasks),
+                one_by_one(pooled, shared.substitute(tasks)),
+            ),
+            (
+                "pool as the package runs it: the data sent once, tasks in "
+                "units, results taken when the pool tells",
+                as_the_package_does,
             ),
         ):
             walls, measured, timelines = [], [], []
             for _ in range(repeats):
                 tick = time.perf_counter()
-                results = parallel(
-                    delayed(_measured_task)(function, *t) for t in arguments
-                )
+                results = run()
                 tock = time.perf_counter()
                 walls.append(tock - tick)
                 measured.append(sums(results))
@@ -417,7 +437,7 @@ def overhead(name, repeats=7):
                 )
             )
     print(
-        f"| one generation of {name} ({len(tasks)} tasks, batch_size=1), "
+        f"| one generation of {name} ({len(tasks)} tasks), "
         f"median of {repeats} | wall s | tasks' wall s | tasks' CPU s "
         "| minor page faults |"
     )

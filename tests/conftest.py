@@ -54,7 +54,15 @@ class RecordingParallel:
 
     def __call__(self, tasks):
         tasks = list(tasks)
-        type(self).dispatched.append([args for _, args, _ in tasks])
+        # Each is a unit of tasks (_placement.pooled_tasks): recorded as
+        # (function, *arguments), one by one.
+        type(self).dispatched.append(
+            [
+                (function, *arguments)
+                for _, (function, unit), _ in tasks
+                for arguments in unit
+            ]
+        )
         # Unwrapped: scikit-learn's delayed warns when called outside its
         # Parallel. A generator, as return_as="generator" gives.
         return (

@@ -194,6 +194,21 @@ def test_a_real_pool_gives_the_results_in_order(monkeypatch):
     assert 2 in _placement._pool_last_used
 
 
+@pytest.mark.parametrize(
+    "n_tasks, n_workers, sizes",
+    [
+        (10, 2, [3, 3, 1, 1, 1, 1]),
+        (20, 2, [3, 3, 3, 3, 3, 1, 1, 1, 1, 1]),
+        (5, 2, [1, 1, 1, 1, 1]),
+        (8, 3, [2, 1, 1, 1, 1, 1, 1]),
+    ],
+)
+def test_tasks_go_in_units_then_one_by_one(n_tasks, n_workers, sizes):
+    units = _placement._dispatch_units(list(range(n_tasks)), n_workers)
+    assert [len(unit) for unit in units] == sizes
+    assert [task for unit in units for task in unit] == list(range(n_tasks))
+
+
 def test_the_caller_is_woken_when_a_pooled_task_is_done():
     # Once the pool has told of a completion, waiting for the second task,
     # of 0.3 s, outlasts the short wait before any word: only the pool's
