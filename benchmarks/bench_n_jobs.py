@@ -4,13 +4,20 @@ For each data set, a default ESM-EM fit runs with ``n_jobs=1``, with
 ``n_jobs=2`` (loky, the package's cut-over: generations go to the pool once
 one of them, run in-process, took ``_placement._POOL_MIN_SECONDS``), with
 ``n_jobs=2`` forced into the pool from the first generation (cut-over 0),
-and the same with the data pickled with every task instead of loaded once
-per worker (``_shared_arrays.MIN_SHARED_BYTES`` set to infinity), in
-turn, ``--repeats`` times; the medians of the whole fit's time and of the
-population's refinement (generations 2 onwards, from ``history_``) are
-printed with the ratios, and below the table the refinement's speed-ups
-paired within each repeat (the machine's speed drifts between repeats). Every fit
-of a data set must give the same model, which is checked.
+and, still forced, with the data pickled with every task instead of loaded
+once per worker (``_shared_arrays.MIN_SHARED_BYTES`` set to infinity) and
+with the results taken as joblib's ``Parallel`` polls for them (every 10
+ms) instead of when the pool tells of them
+(``_placement._CompletionTellingParallel``), in turn, ``--repeats`` times.
+The medians of the whole fit's time and of the population's refinement
+(generations 2 onwards, from ``history_``) are printed with the ratios, and
+below the table the refinement's speed-ups paired within each repeat (the
+machine's speed drifts between repeats). Every fit of a data set must give
+the same model, which is checked. The loky pool is warmed by a small fit
+first, so that its start-up is not counted, and the cut-over is then the
+warm pool's (``_POOL_MIN_SECONDS``). Issue 4's target 4: at least 1.6x
+where each individual's work is large enough to be worth a process, never
+more than 10 % slower where it is not.
 
 A last table splits each paired refinement speed-up into two factors, from
 the CPU time of the tasks (in this process or in the pool's workers, read
@@ -18,11 +25,7 @@ from ``/proc``: Linux only). The bound, 2 x (n_jobs=1 wall) / (n_jobs=2
 tasks' CPU), is what the machine allowed at the time: the same tasks take
 more CPU time when both CPUs are busy. The share, (tasks' CPU) / (2 x
 n_jobs=2 wall), is how much of the two CPUs the tasks kept busy, which the
-pool's overheads lower: the part the package controls. The loky pool is
-warmed by a small fit first, so that its start-up is not counted, and the
-cut-over is then the warm pool's (``_POOL_MIN_SECONDS``). Issue 4's target 4:
-at least 1.6x where each individual's work is large enough to be worth a
-process, never more than 10 % slower where it is not.
+pool's overheads lower: the part the package controls.
 
 ``--cold`` measures what a script that fits once sees: each fit is the first
 of a fresh process, whose loky pool must start its workers, and whose
@@ -37,14 +40,11 @@ running a generation's tasks at once slow each other down: the ceiling of
 any 2-worker speed-up on this machine. ``--overhead`` measures where a
 pooled generation's time goes: the tasks' wall and CPU time and minor page
 faults in-process and inside the loky workers, before and after the workers
-keep their freed memory and with the data sent once, the wall time, and the
-dispatch of as many empty tasks. Both take the population of 49Gauss five
-generations in, or of each of ``--datasets`` (``--overhead``'s workers are
-"as started" for the first data set only: give one per process).
-
-``--joblib-poll SECONDS`` shortens, in this process only, the sleep with
-which joblib's ``Parallel`` polls for a result not yet done (10 ms in joblib
-1.3 to 1.6): what that polling costs the pooled fits.
+keep their freed memory and with the data sent once, then as the package
+runs them, the wall time, and the dispatch of as many empty tasks. Both
+take the population of 49Gauss five generations in, or of each of
+``--datasets`` (``--overhead``'s workers are "as started" for the first
+data set only: give one per process).
 
 Run: ``python benchmarks/bench_n_jobs.py [--repeats 3] [--backend loky]``
 or ``python benchmarks/bench_n_jobs.py --cold``, ``--baselines``,
@@ -529,22 +529,6 @@ def contention(name):
     )
 
 
-def _shorten_joblib_polling(seconds):
-    """Make joblib's ``Parallel`` poll every ``seconds`` instead of 10 ms.
-
-    Its result retrieval sleeps 10 ms whenever the next result is not done;
-    ``joblib.parallel`` is given a ``time`` module whose ``sleep`` is capped.
-    """
-    import types
-
-    import joblib.parallel
-
-    capped = types.ModuleType("time")
-    capped.__dict__.update(time.__dict__)
-    capped.sleep = lambda duration: time.sleep(min(duration, seconds))
-    joblib.parallel.time = capped
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -578,12 +562,6 @@ def main(argv=None):
         "--baselines",
         action="store_true",
         help="only measure OMR-EM and GA-EM, two fits per fresh process",
-    )
-    parser.add_argument(
-        "--joblib-poll",
-        type=float,
-        metavar="SECONDS",
-        help="shorten joblib's polling sleep (10 ms) to this, in this process",
     )
     parser.add_argument("--first-fit", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--baseline-fits", nargs=3, help=argparse.SUPPRESS)
@@ -628,10 +606,7 @@ def main(argv=None):
         },
     }
     pooled_labels = [label.removeprefix("n_jobs=2, ") for label in configurations][1:]
-    if args.joblib_poll is not None:
-        _shorten_joblib_polling(args.joblib_poll)
-    poll = "" if args.joblib_poll is None else f", joblib polling {args.joblib_poll} s"
-    print(f"Backend: {args.backend}{poll}; median of {args.repeats} fits each.\n")
+    print(f"Backend: {args.backend}; median of {args.repeats} fits each.\n")
     print(
         "| data | time of | generations | "
         + " | ".join(configurations)
