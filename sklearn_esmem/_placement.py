@@ -3,13 +3,13 @@
 The searches run their work as batches of independent tasks: a generation's
 refinements (ESM-EM, GA-EM), a pass's EM runs (OMR-EM), k-means starts. A
 pool of processes pays for itself only when a batch is long enough: on 2
-cores a loky pool costs about 10 ms per batch in dispatch and joblib's
-polling (``benchmarks/bench_n_jobs.py --overhead``), and a pool whose workers
-are not running yet must start them, each importing the package: first fits
-of 900 to 1,200 points that opened the pool at once took 1.3 to 1.4 s longer
+cores, ten empty tasks took 10 ms through a warm loky pool
+(``benchmarks/bench_n_jobs.py --overhead``), and a pool whose workers are
+not running yet must start them, each importing the package: first fits of
+900 to 1,200 points that opened the pool at once took 1.3 to 1.4 s longer
 than with one job (``bench_n_jobs.py --cold --cold-cut-over 0.05``). So a
-batch goes to the pool only
-when the last batch of the same kind took at least the cut-over, by its
+batch goes to the pool only when the last batch of the same kind took at
+least the cut-over, by its
 tasks' own account, and runs here otherwise: also after earlier batches were
 pooled, as a search's batches shorten while k settles. A batch that runs
 here moves its remaining tasks to the pool once they look long enough, at
@@ -45,11 +45,10 @@ __all__ = [
 ]
 
 # Batch time, in-process, above which the next batch of its kind goes to a
-# warm pool. Measured on 2 cores (benchmarks/bench_n_jobs.py): dispatch and
-# polling cost about 10 ms per batch (its --overhead), so batches of a few ms
-# would run slower pooled; with workers that keep their freed memory
-# (._allocator), ESM-EM generations of about 30 ms (3-components) ran as fast
-# pooled as in-process, and longer ones faster.
+# warm pool. Measured on 2 cores (benchmarks/bench_n_jobs.py), always
+# pooled: ESM-EM generations of 10 to 30 ms (900 to 1,200 points) ran at 0.68
+# to 1.12 of their speed in-process, generations of 0.1 s and longer 1.2 to
+# 1.9 times as fast.
 _POOL_MIN_SECONDS = 0.05
 # The same for a pool whose workers have not run a batch in this process
 # lately: loky must first start them and each must import the package (1.3
