@@ -74,9 +74,12 @@ _COLD_POOL_MIN_WORK_SECONDS = 4.0
 _WARM_POOL_SECONDS = 240.0
 # How long to wait for word of a task's completion before asking joblib for
 # its result, which then polls for it every 10 ms: once the pool has told of
-# a completion, and before it has (a backend that never tells).
+# a completion, and before it has (a backend that never tells). A task that
+# fails is not told of: joblib marks the call as aborting, which the wait
+# checks this often.
 _COMPLETION_WAIT_SECONDS = 1.0
 _FIRST_COMPLETION_WAIT_SECONDS = 0.01
+_ABORT_CHECK_SECONDS = 0.05
 # time.monotonic() at the end of the last pooled batch, by number of jobs.
 # The pool (loky's reusable executor) is the process's, whichever estimator
 # used it.
@@ -177,15 +180,21 @@ class _CompletionTellingParallel(Parallel):
 
         The timeout is short until the pool has told of a completion, so that
         a backend that calls no :meth:`print_progress` costs little; results
-        are then taken as joblib hands them over.
+        are then taken as joblib hands them over. The wait also ends when a
+        task has failed, so that its error is raised without delay.
         """
+        seconds = (
+            _COMPLETION_WAIT_SECONDS if self._told else _FIRST_COMPLETION_WAIT_SECONDS
+        )
+        deadline = time.monotonic() + seconds
         with self._completed:
-            self._completed.wait_for(
-                lambda: self.n_completed_tasks >= n_tasks,
-                _COMPLETION_WAIT_SECONDS
-                if self._told
-                else _FIRST_COMPLETION_WAIT_SECONDS,
-            )
+            while self.n_completed_tasks < n_tasks and not getattr(
+                self, "_aborting", False
+            ):
+                left = deadline - time.monotonic()
+                if left <= 0.0:
+                    return
+                self._completed.wait(min(left, _ABORT_CHECK_SECONDS))
 
 
 class TaskPlacement:

@@ -1,6 +1,7 @@
 """Where batches of tasks run: in-process or in the joblib pool (_placement)."""
 
 import os
+import threading
 import time
 
 import numpy as np
@@ -225,6 +226,30 @@ def test_the_caller_is_woken_when_a_pooled_task_is_done():
         parallel.wait_until_completed(2)
         assert parallel.n_completed_tasks == 2
         assert next(results) == 1
+
+
+def _fail():
+    raise ValueError("this task fails")
+
+
+def test_a_failed_task_ends_the_wait(monkeypatch):
+    # A failed task is not told of, and joblib then takes in no other
+    # result: without the check of joblib's abort, the wait would last its
+    # whole timeout.
+    monkeypatch.setattr(_placement, "_COMPLETION_WAIT_SECONDS", 30.0)
+    release = threading.Event()
+    with _placement._CompletionTellingParallel(
+        n_jobs=2, backend="threading", batch_size=1, return_as="generator"
+    ) as parallel:
+        parallel._told = True  # as after a first completion
+        results = parallel([delayed(release.wait)(60.0), delayed(_fail)()])
+        start = time.monotonic()
+        parallel.wait_until_completed(1)
+        waited = time.monotonic() - start
+        release.set()
+        assert waited < 15.0
+        with pytest.raises(ValueError, match="this task fails"):
+            list(results)
 
 
 class _SilentParallel(_placement._CompletionTellingParallel):
