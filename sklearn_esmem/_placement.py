@@ -160,8 +160,10 @@ class _CompletionTellingParallel(Parallel):
     :meth:`print_progress` from the thread that takes in a result, once it
     is registered, and counts the tasks done in ``n_completed_tasks``: the
     override wakes the caller, who asks for the result only once it is
-    there. A joblib or a backend that does otherwise gets the polling back,
-    after a wait of at most 10 ms per result (:meth:`wait_until_completed`).
+    there. A backend that never calls it gets joblib's polling back after a
+    wait of 10 ms per result; one that calls it without counting, after 1 s
+    (:meth:`wait_until_completed`). loky, threading, multiprocessing and
+    dask call it and count, under joblib 1.3.2 and 1.6.
     """
 
     def __init__(self, **options):
