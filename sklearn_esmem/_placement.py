@@ -154,9 +154,10 @@ class _CompletionTellingParallel(Parallel):
     joblib's ``Parallel`` hands a result over to its caller by polling: when
     the next one is not done, it sleeps 10 ms. At the end of a generation,
     whose next one needs every result, both CPUs then wait for that sleep:
-    the pooled refinements of 49Gauss and the 3x3 grid kept 0.82 and 0.79
-    of the two CPUs busy with joblib's polling, 0.85 and 0.84 with this
-    (``benchmarks/bench_n_jobs.py``, its share). joblib 1.6 calls
+    always pooled, the refinements of 49Gauss and the 3x3 grid kept 0.82 to
+    0.83 and 0.80 to 0.87 of the two CPUs busy with joblib's polling, 0.88
+    to 0.90 and 0.86 to 0.88 with this (``benchmarks/bench_n_jobs.py``, its
+    share; ``results/n_jobs_2026-11-30_session8.md``). joblib 1.6 calls
     :meth:`print_progress` from the thread that takes in a result, once it
     is registered, and counts the tasks done in ``n_completed_tasks``: the
     override wakes the caller, who asks for the result only once it is
