@@ -129,9 +129,10 @@ def pooled_tasks(function, argument_lists):
 # differ by up to 2x in time: sent all at once, a few per worker, they had
 # left one worker idle (a speed-up of 1.4 against 1.5 one by one, on
 # 49Gauss). Always pooled, the refinements of 49Gauss and the 3x3 grid kept
-# a median 0.86 and 0.87 of the two CPUs busy in units of up to 3, against
-# 0.85 and 0.84 one by one, and the parent's CPU outside the tasks fell from
-# 0.24 to 0.16 s and from 0.16 to 0.09 s (benchmarks/bench_n_jobs.py).
+# 0.86 to 0.87 of the two CPUs busy in units of up to 3, against 0.84 to 0.86
+# and 0.81 to 0.86 one by one, and the parent's CPU outside the tasks fell
+# from 0.22-0.24 to 0.16 s and from 0.14-0.22 to 0.08-0.10 s
+# (benchmarks/bench_n_jobs.py; results/n_jobs_2026-11-30_session8.md).
 _MAX_UNIT = 3
 _LAST_ONE_BY_ONE = 2
 
