@@ -360,7 +360,10 @@ def overhead(name, repeats=7):
     :class:`_placement.TaskPlacement`, as a search runs them: in units, with
     the results taken when the pool tells of them. Run in a fresh process.
     """
-    from joblib import Parallel, delayed
+    # joblib's own, not the module's scikit-learn Parallel: the rows before
+    # the package's measure joblib as it is.
+    from joblib import Parallel as JoblibParallel
+    from joblib import delayed
     from threadpoolctl import threadpool_limits
 
     tasks = _generation(name)
@@ -386,7 +389,7 @@ def overhead(name, repeats=7):
     measured_generation = functools.partial(_measured_task, _evolution.generation_task)
     with (
         SharedArrays() as shared,
-        Parallel(n_jobs=2, batch_size=1) as parallel,
+        JoblibParallel(n_jobs=2, batch_size=1) as parallel,
         _placement.TaskPlacement(n_jobs=2) as placement,
     ):
 

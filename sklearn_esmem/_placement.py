@@ -45,10 +45,11 @@ __all__ = [
 ]
 
 # Batch time, in-process, above which the next batch of its kind goes to a
-# warm pool. Measured on 2 cores (benchmarks/bench_n_jobs.py), always
-# pooled: ESM-EM generations of 10 to 30 ms (900 to 1,200 points) ran at 0.68
-# to 1.12 of their speed in-process, generations of 0.1 s and longer 1.2 to
-# 1.9 times as fast.
+# warm pool. Measured on 2 cores (benchmarks/bench_n_jobs.py, always
+# pooled, median refinement speed-ups in results/n_jobs_2026-11-30_session8.md):
+# ESM-EM generations of 10 to 30 ms (900 to 1,200 points) ran at 0.77 to
+# 1.12 of their speed in-process, generations of 0.1 s and longer 1.19 to
+# 1.89 times as fast.
 _POOL_MIN_SECONDS = 0.05
 # The same for a pool whose workers have not run a batch in this process
 # lately: loky must first start them and each must import the package (1.3
@@ -249,9 +250,10 @@ class TaskPlacement:
     def imap(self, kind, function, argument_lists, n_batches=None):
         """Yield ``function(*arguments)`` for each of ``argument_lists``, in order.
 
-        Each result is handed over as it is ready, so the caller can stop
-        early (a time budget): closing the generator cancels the tasks not
-        started, and the batch's time is that of the tasks done.
+        Each result is handed over as it is ready (pooled, as its unit of
+        tasks is: :func:`_dispatch_units`), so the caller can stop early (a
+        time budget): closing the generator cancels the tasks not started,
+        and the batch's time is that of the tasks handed over.
         ``n_batches``, if the caller knows it, is how many batches of this
         kind are left, this one included: a cold pool opens only for enough
         work.
