@@ -177,7 +177,7 @@ class OrderedMultipleRunsMixture(BaseSearchMixture):
     warm_start : bool, default=False
         Accepted for a uniform API and ignored: the runs of OMR-EM are
         independent, so there is no state to continue from, and every ``fit``
-        starts its passes afresh.
+        starts its passes afresh, whatever parameters changed.
 
     verbose : int, default=0
         Print the best criterion every ``verbose_interval`` passes.
@@ -400,14 +400,26 @@ class _GAIndividual:
     criterion : float, default=NaN
         Criterion after the last EM run; NaN before any, or when the
         individual has too few components to be evaluated.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default=None
+        The type its covariances were estimated as (the slots hold their
+        full matrices); None for an individual made by hand.
     """
 
-    def __init__(self, active, means, covariances, weights=None, criterion=np.nan):
+    def __init__(
+        self,
+        active,
+        means,
+        covariances,
+        weights=None,
+        criterion=np.nan,
+        covariance_type=None,
+    ):
         self.active = np.asarray(active, dtype=bool)
         self.means = np.asarray(means, dtype=float)
         self.covariances = np.asarray(covariances, dtype=float)
         self.weights = weights
         self.criterion = criterion
+        self.covariance_type = covariance_type
 
     @property
     def n_components(self):
@@ -424,6 +436,7 @@ class _GAIndividual:
             self.covariances.copy(),
             None if self.weights is None else self.weights.copy(),
             self.criterion,
+            self.covariance_type,
         )
 
     def sort_key(self):
@@ -458,6 +471,7 @@ class _GAIndividual:
         child.weights = np.zeros(child.n_slots)
         child.weights[slots] = parameters.weights
         child.criterion = criterion
+        child.covariance_type = parameters.covariance_type
         return child
 
 
@@ -517,6 +531,7 @@ def _crossover(parent1, parent2, cut):
                 np.concatenate([head.active[:cut], tail.active[cut:]]),
                 np.concatenate([head.means[:cut], tail.means[cut:]]),
                 np.concatenate([head.covariances[:cut], tail.covariances[cut:]]),
+                covariance_type=head.covariance_type,
             )
         )
     return children
@@ -664,7 +679,10 @@ def _initial_task(
     covariances = np.repeat(spare_covariance[np.newaxis], n_slots, axis=0)
     covariances[:k] = parameters.full_covariances()
     # No weights: the first EM of every individual starts from uniform ones.
-    return _GAIndividual(active, means, covariances), n_repaired
+    individual = _GAIndividual(
+        active, means, covariances, covariance_type=settings.covariance_type
+    )
+    return individual, n_repaired
 
 
 def _initial_components(min_components, max_components, population_size, rng):
@@ -778,8 +796,13 @@ class GeneticEMMixture(BaseSearchMixture):
     warm_start : bool, default=False
         If True, ``fit`` continues from the last population (the best of it
         keeping its weights, as the elitist) instead of a new k-means
-        initialisation, when the data have as many features and the number
-        of slots is unchanged.
+        initialisation, keeping the individuals that fit the new parameters
+        and data: as many features, as many slots (``max_components``), the
+        same ``covariance_type``, and a number of components between
+        ``min_components`` and ``max_components``. The others are dropped,
+        and the population is refilled to ``population_size`` with k-means
+        starts, as a cold start makes them; when none fits, the fit starts
+        afresh.
 
     verbose : int, default=0
         Print the best criterion every ``verbose_interval`` generations.
@@ -949,22 +972,30 @@ class GeneticEMMixture(BaseSearchMixture):
             upper=X.max(axis=0),
         )
         start = time.perf_counter()
-        population = self._warm_population(X, max_components)
-        ks = None
-        if population is None:
+        population = self._warm_population(X, min_components, max_components)
+        n_missing = self.population_size - len(population)
+        ks = np.zeros(0, dtype=int)
+        if not population:
             ks = _initial_components(
                 min_components, max_components, self.population_size, random_state
             )
+        elif n_missing > 0:
+            # A warm start's usable individuals fall short of
+            # population_size: k-means starts make up the difference.
+            ks = _initial_components(
+                min_components, max_components, n_missing, random_state
+            )[:n_missing]
         history = []
         n_em_iter = n_repaired = n_stall = 0
         previous_k = None
         # Each kind of batch goes to the pool when its last one took long
         # enough to pay for it (._placement).
         with TaskPlacement(self.n_jobs) as placement:
-            if population is None:
-                population, n_repaired = self._kmeans_population(
+            if ks.size:
+                fresh, n_repaired = self._kmeans_population(
                     placement, X, ks, max_components, random_state, sample_weight
                 )
+                population = population + fresh
             # The first individual stands in for the elitist until one is
             # evaluated: a warm start's best keeps its weights this way (a
             # new individual has none, and starts from uniform weights).
@@ -1047,16 +1078,23 @@ class GeneticEMMixture(BaseSearchMixture):
             children.extend(_crossover(population[first], population[second], cut))
         return children[:n_children]
 
-    def _warm_population(self, X, max_components):
-        """The last population (best first), to continue from; else None."""
-        if self.warm_start and hasattr(self, "population_"):
-            previous = self.population_
-            if (
-                previous[0].means.shape[1] == X.shape[1]
-                and previous[0].n_slots == max_components
-            ):
-                return list(previous)
-        return None
+    def _warm_population(self, X, min_components, max_components):
+        """The individuals of the last population a warm start can continue from.
+
+        Those with as many features as ``X``, as many slots as
+        ``max_components``, the same ``covariance_type`` and a number of
+        components within the bounds, best first; empty for a cold start.
+        """
+        if not (self.warm_start and hasattr(self, "population_")):
+            return []
+        return [
+            individual
+            for individual in self.population_
+            if individual.means.shape[1] == X.shape[1]
+            and individual.n_slots == max_components
+            and individual.covariance_type == self.covariance_type
+            and min_components <= individual.n_components <= max_components
+        ]
 
     def _kmeans_population(self, placement, X, ks, max_components, rng, sample_weight):
         """One individual per k of ``ks``, each from its own k-means."""

@@ -130,7 +130,12 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
 
     warm_start : bool, default=False
         If True, ``fit`` continues from the last population instead of a new
-        k-means initialisation.
+        k-means initialisation, keeping the mixtures that fit the new
+        parameters and data: as many features, the same ``covariance_type``,
+        and a number of components between ``min_components`` and
+        ``max_components``. The others are dropped, and the population is
+        refilled to ``population_size`` with k-means starts, as a cold start
+        makes them; when none fits, the fit starts afresh.
 
     verbose : int, default=0
         Print the best criterion every ``verbose_interval`` generations.
@@ -333,14 +338,33 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
         )
 
     def _initial_population(self, X, settings, rng, sample_weight):
+        """The last population's usable individuals, then k-means starts.
+
+        A warm start keeps an individual of the last population only if it
+        fits this fit's parameters: as many features as ``X``, the same
+        ``covariance_type``, and a number of components within the bounds.
+        The population is refilled to ``population_size`` with k-means
+        starts at k linearly spaced over the bounds, as a cold start makes
+        them.
+        """
+        population = []
         if self.warm_start and hasattr(self, "population_"):
-            if self.population_[0].parameters.n_features == X.shape[1]:
-                return list(self.population_)
+            population = [
+                individual
+                for individual in self.population_
+                if individual.parameters.n_features == X.shape[1]
+                and individual.parameters.covariance_type == settings.covariance_type
+                and settings.min_components
+                <= individual.n_components
+                <= settings.max_components
+            ]
+        n_missing = self.population_size - len(population)
+        if n_missing <= 0:
+            return population
         ks = initial_components(
-            settings.min_components, settings.max_components, self.population_size
+            settings.min_components, settings.max_components, n_missing
         )
         seeds = rng.randint(np.iinfo(np.int32).max, size=len(ks))
-        population = []
         for k, seed in zip(ks, seeds, strict=True):
             parameters, _ = kmeans_parameters(X, k, settings, seed, sample_weight)
             population.append(Individual(parameters))

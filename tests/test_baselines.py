@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_esmem import GeneticEMMixture, OrderedMultipleRunsMixture
+from sklearn_esmem import GeneticEMMixture, OrderedMultipleRunsMixture, baselines
 from sklearn_esmem._em import COVARIANCE_TYPES, run_em
 from sklearn_esmem._evolution import SearchSettings, kmeans_parameters
 from sklearn_esmem._placement import TaskPlacement
@@ -315,6 +315,57 @@ def test_ga_warm_start_continues_from_the_last_population(grid):
     cold = _ga(max_generations=2, n_stall_generations=10)
     cold.fit(grid)
     assert_same_model(cold, cold.fit(grid))
+
+
+def test_ga_warm_start_respects_raised_min_components(grid):
+    est = _ga(max_components=6, population_size=4, max_generations=2, warm_start=True)
+    est.fit(grid)
+    assert est.n_components_ < 5
+    est.set_params(min_components=5).fit(grid)
+    assert 5 <= est.n_components_ <= 6
+    assert all(5 <= record["best_n_components"] <= 6 for record in est.history_)
+
+
+def test_ga_warm_start_keeps_the_usable_individuals_and_refills(grid, monkeypatch):
+    est = _ga(max_components=6, population_size=4, max_generations=1, warm_start=True)
+    est.fit(grid)
+    previous = list(est.population_)
+    kept = [individual for individual in previous if individual.n_components >= 5]
+    assert 0 < len(kept) < len(previous)
+    first_generation = []
+
+    def spy(placement, kind, X, individuals, *args):
+        if kind == "parents" and not first_generation:
+            first_generation.extend(individuals)
+        return refine_all(placement, kind, X, individuals, *args)
+
+    refine_all = baselines._refine_all
+    monkeypatch.setattr(baselines, "_refine_all", spy)
+    est.set_params(min_components=5, max_generations=1).fit(grid)
+    assert len(first_generation) == 4
+    assert all(a is b for a, b in zip(first_generation, kept, strict=False))
+    assert all(5 <= ind.n_components <= 6 for ind in first_generation)
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [("full", "diag"), ("full", "spherical"), ("full", "tied"), ("diag", "full")],
+)
+def test_ga_warm_start_after_a_changed_covariance_type_starts_afresh(
+    grid, before, after
+):
+    params = dict(max_generations=2, n_stall_generations=10)
+    est = _ga(covariance_type=before, warm_start=True, **params).fit(grid)
+    est.set_params(covariance_type=after).fit(grid)
+    assert_same_model(est, _ga(covariance_type=after, **params).fit(grid))
+
+
+def test_omr_warm_start_ignores_changed_parameters(grid):
+    est = _omr(n_passes=1, warm_start=True).fit(grid)
+    est.set_params(max_components=2, covariance_type="diag").fit(grid)
+    assert_same_model(
+        est, _omr(n_passes=1, max_components=2, covariance_type="diag").fit(grid)
+    )
 
 
 # -- GA-EM: the operators, on hand-made individuals ----------------------------

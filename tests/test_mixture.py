@@ -221,6 +221,62 @@ def test_warm_start_continues_from_the_last_population(grid_data):
     assert_same_model(cold, _cheap(max_generations=2).fit(X))
 
 
+def test_warm_start_keeps_only_the_individuals_within_the_new_bounds(grid_data):
+    X, _ = grid_data
+    est = _cheap(max_components=6, max_generations=1, warm_start=True).fit(X)
+    previous = list(est.population_)
+    largest = max(individual.n_components for individual in previous)
+    settings = est._search_settings(1, largest - 1)
+    population = est._initial_population(
+        X, settings, np.random.RandomState(0), sample_weight=None
+    )
+    kept = [ind for ind in previous if ind.n_components <= largest - 1]
+    assert 0 < len(kept) < len(previous)
+    # The usable individuals themselves, best first, then k-means starts.
+    assert all(a is b for a, b in zip(population, kept, strict=False))
+    assert len(population) == est.population_size
+    assert all(1 <= ind.n_components <= largest - 1 for ind in population)
+    assert all(np.isnan(ind.criterion) for ind in population[len(kept) :])
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [{"max_components": 2}, {"min_components": 5, "max_components": 6}],
+)
+def test_warm_start_respects_changed_component_bounds(grid_data, changed):
+    X, _ = grid_data
+    est = _cheap(max_components=6, warm_start=True).fit(X)
+    assert est.n_components_ == 4
+    low, high = changed.get("min_components", 1), changed["max_components"]
+    usable = [ind for ind in est.population_ if low <= ind.n_components <= high]
+    est.set_params(**changed).fit(X)
+    assert low <= est.n_components_ <= high
+    assert all(
+        low <= k <= high
+        for record in est.history_
+        for k in record["population_n_components"]
+    )
+    if not usable:
+        # Nothing to continue from: exactly a cold start.
+        assert_same_model(est, _cheap(**changed).fit(X))
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [("full", "diag"), ("full", "spherical"), ("full", "tied"), ("diag", "full")],
+)
+def test_warm_start_after_a_changed_covariance_type_starts_afresh(
+    grid_data, before, after
+):
+    X, _ = grid_data
+    est = _cheap(covariance_type=before, warm_start=True).fit(X)
+    est.set_params(covariance_type=after).fit(X)
+    cold = _cheap(covariance_type=after).fit(X)
+    assert est.covariances_.shape == cold.covariances_.shape
+    assert_same_model(est, cold)
+    assert_array_equal(est.predict(X), cold.predict(X))
+
+
 def test_same_seed_same_model(grid_data):
     X, _ = grid_data
     assert_same_model(_cheap().fit(X), _cheap().fit(X))
