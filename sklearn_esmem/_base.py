@@ -253,6 +253,14 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
                 f"{self.min_components}."
             )
         n_distinct = len(np.unique(X, axis=0))
+        if self.min_components > n_distinct:
+            # Components beyond the distinct points would sit on copies of
+            # one: the search could only return fewer than min_components.
+            raise ValueError(
+                f"min_components={self.min_components} exceeds the {n_distinct} "
+                f"distinct samples of X (among {n_samples} samples); lower "
+                "min_components."
+            )
         if max_components > n_distinct:
             warnings.warn(
                 f"max_components={max_components} exceeds the {n_distinct} "
@@ -261,7 +269,7 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
                 UserWarning,
                 stacklevel=3,
             )
-            max_components = max(n_distinct, self.min_components)
+            max_components = n_distinct
         return self.min_components, max_components
 
     def _store(self, final, search, sample_weight):

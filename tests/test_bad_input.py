@@ -17,7 +17,12 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.mixture import GaussianMixture
 
-from sklearn_esmem import EvolutionarySplitMergeMixture, _evolution
+from sklearn_esmem import (
+    EvolutionarySplitMergeMixture,
+    GeneticEMMixture,
+    OrderedMultipleRunsMixture,
+    _evolution,
+)
 from sklearn_esmem._em import make_parameters, run_em
 from sklearn_esmem._evolution import Individual, SearchSettings, Strategies
 from sklearn_esmem.criteria import CRITERIA
@@ -41,6 +46,20 @@ def _blobs(n_per_blob=40, n_features=2, seed=0):
 
 def _estimator(**params):
     return EvolutionarySplitMergeMixture(**{**CHEAP, **params})
+
+
+def _omr(**params):
+    return OrderedMultipleRunsMixture(**{"n_passes": 1, "random_state": 0, **params})
+
+
+def _ga(**params):
+    return GeneticEMMixture(**{**CHEAP, **params})
+
+
+# The three estimators, for what every one of them must do.
+ALL_ESTIMATORS = pytest.mark.parametrize(
+    "make", [_estimator, _omr, _ga], ids=["esmem", "omr", "ga"]
+)
 
 
 def _runtime_warnings(caught):
@@ -119,6 +138,16 @@ def test_min_components_above_positive_weight_samples_raises():
     sample_weight[:3] = 1.0
     with pytest.raises(ValueError, match="min_components=4 and n_samples=3"):
         _estimator(min_components=4).fit(X, sample_weight=sample_weight)
+
+
+@ALL_ESTIMATORS
+def test_min_components_above_distinct_samples_raises(make):
+    # Ten samples, two distinct: three components cannot all be fitted.
+    X = np.repeat([[0.0, 0.0], [1.0, 1.0]], 5, axis=0)
+    with pytest.raises(
+        ValueError, match="min_components=3 exceeds the 2 distinct samples"
+    ):
+        make(min_components=3, max_components=3).fit(X)
 
 
 def test_unknown_variant_lists_the_valid_ones():
