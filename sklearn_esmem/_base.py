@@ -214,9 +214,9 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
             # the search only count in n_repaired_).
             warnings.warn(
                 "Some covariances of the fitted mixture were singular and were "
-                "regularised (collapsed or duplicated samples, or features of "
-                "very different scales); consider increasing reg_covar or "
-                "scaling the data.",
+                "regularised (collapsed or duplicated samples, a constant "
+                "feature, or features of very different scales); consider "
+                "increasing reg_covar or scaling the data.",
                 UserWarning,
                 stacklevel=4,
             )

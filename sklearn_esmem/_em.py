@@ -7,6 +7,7 @@ each ``covariance_type`` (``full``: (k, M, M), ``tied``: (M, M), ``diag``:
 :mod:`sklearn_esmem._sklearn_compat`, do the numerical work.
 """
 
+import math
 import time
 from typing import NamedTuple
 
@@ -36,6 +37,8 @@ _RESP_FLOOR = float(np.exp(_LOG_RESP_FLOOR))
 # moves by at most k e^-700 relative. Everything is <= 0 there, and np.clip
 # with both bounds runs 2.5 times as fast as np.maximum with one.
 _EXP_FLOOR = -700.0
+
+_TINY = np.finfo(float).tiny
 
 
 class MixtureParameters:
@@ -166,26 +169,45 @@ def _floor_eigenvalues(covariance, floor):
 
 
 def _variance_floor(covariances, reg_covar):
-    """The smallest variance a repaired covariance keeps."""
-    # np.nanmax warned "All-NaN slice" on an all-NaN covariance, the very case
-    # this repairs: take the max over non-NaN entries (0 when there are none).
-    scale = np.max(np.abs(covariances), where=~np.isnan(covariances), initial=0.0)
-    scale = scale if np.isfinite(scale) and scale > 0 else 1.0
+    """The smallest variance a covariance of any type may keep."""
+    magnitudes = np.abs(covariances)
+    scale = float(magnitudes.max(initial=0.0))
+    if math.isnan(scale):
+        # np.nanmax warned "All-NaN slice" on an all-NaN covariance, the very
+        # case this repairs: the max over non-NaN entries (0 if none). Masked
+        # only then: every M-step computes the floor, and the mask cost more
+        # than all of make_parameters' other checks.
+        scale = float(np.max(magnitudes, where=~np.isnan(magnitudes), initial=0.0))
+    scale = scale if math.isfinite(scale) and scale > 0 else 1.0
     # Relative to the largest variance, so that the floor is felt by
     # Cholesky at any scale of the data; never below the user's reg_covar.
-    return max(reg_covar, 1e-10 * scale, np.finfo(float).tiny)
+    return max(reg_covar, 1e-10 * scale, _TINY)
 
 
-def _collapsed(covariances, floor):
-    """Full covariances whose every variance is below the floor.
+def _variances(covariances, covariance_type):
+    """The variances in ``covariance_type``'s layout, a component per row."""
+    if covariance_type == "full":
+        return covariances.diagonal(axis1=1, axis2=2)
+    if covariance_type == "tied":
+        return covariances.diagonal()
+    return covariances
 
-    Such a component sits on (copies of) one point: Cholesky passes on it,
-    its pivots being large relative to its own diagonal, yet its variances
-    (1e-259 measured, from responsibilities floored at e^-600 with
-    ``reg_covar=0``) mean nothing at the scale of the data.
+
+def _collapsed(covariances, covariance_type, floor):
+    """Which components have a variance below the floor, in any layout.
+
+    Along that feature the component sits on (copies of) one value: a
+    constant feature (variances of 1e-32 measured, rounding of the constant,
+    with ``reg_covar=0``), or, with every variance below, one point (1e-259,
+    from responsibilities floored at e^-600). Cholesky passes on it, its
+    pivots being large relative to its own diagonal, yet such a variance
+    means nothing at the scale of the data, and the density it gives is
+    unbounded but for it. Returns one flag per component, a single one for
+    ``tied``.
     """
-    variances = np.diagonal(covariances, axis1=1, axis2=2)
-    return variances.max(axis=1) < floor
+    if covariance_type == "spherical":
+        return covariances < floor
+    return _variances(covariances, covariance_type).min(axis=-1) < floor
 
 
 def _repair_covariances(covariances, covariance_type, reg_covar):
@@ -200,7 +222,7 @@ def _repair_covariances(covariances, covariance_type, reg_covar):
     if covariance_type == "tied":
         return _floor_eigenvalues(covariances, floor), 1
     n_bad = 0
-    collapsed = _collapsed(covariances, floor)
+    collapsed = _collapsed(covariances, covariance_type, floor)
     for j, covariance in enumerate(covariances):
         try:
             # np.linalg.cholesky returns NaNs rather than raising on NaN or
@@ -252,9 +274,11 @@ def _precision_cholesky(covariances, covariance_type):
 def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0):
     """Build :class:`MixtureParameters`, repairing covariances if needed.
 
-    A covariance that is not positive definite (a collapsed component, or
-    rounding on near-singular data) has its eigenvalues floored instead of
-    aborting the fit.
+    A covariance of any type with a variance below the floor of
+    :func:`_variance_floor` (a constant feature, a collapsed component), or
+    one that is not positive definite (rounding on near-singular data), has
+    its variances or eigenvalues raised to that floor instead of aborting
+    the fit.
 
     Returns
     -------
@@ -264,6 +288,12 @@ def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0)
     """
     n_repaired = 0
     try:
+        covariances = np.asarray(covariances)
+        # One floor for every covariance type (see _collapsed): a variance
+        # below it is repaired, and the fit says so.
+        lowest = _variances(covariances, covariance_type).min()
+        if lowest < _variance_floor(covariances, reg_covar):
+            raise ValueError("a variance below the floor")
         if covariance_type == "full" and _compiled.available(np.shape(covariances)[-1]):
             # The checks below and the factors in one compiled call, which
             # gives None exactly where they would raise.
@@ -274,10 +304,6 @@ def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0)
         else:
             if not np.all(np.isfinite(covariances)):
                 raise ValueError("non-finite covariance")
-            if covariance_type == "full" and np.any(
-                _collapsed(covariances, _variance_floor(covariances, reg_covar))
-            ):
-                raise ValueError("collapsed covariance")
             precisions_cholesky = _precision_cholesky(covariances, covariance_type)
     except ValueError:
         covariances, n_repaired = _repair_covariances(

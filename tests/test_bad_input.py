@@ -580,6 +580,22 @@ def test_a_regularised_fitted_model_is_reported(covariance_type):
     assert np.all(np.isfinite(est.covariances_))
 
 
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag"])
+def test_a_constant_feature_without_regularisation_is_floored_and_reported(
+    covariance_type,
+):
+    # The variance of a constant feature is the rounding of the constant
+    # (1e-32 and below): every covariance type floors it at 1e-10 of the
+    # largest variance, and says so.
+    X = _blobs()
+    X[:, 1] = 7.0
+    est = _estimator(covariance_type=covariance_type, reg_covar=0.0)
+    with pytest.warns(UserWarning, match="singular and were regularised"):
+        est.fit(X)
+    variances = np.diagonal(est._full_covariances(), axis1=1, axis2=2)
+    assert variances.min() >= 1e-10 * variances.max() * (1 - 1e-6)
+
+
 def test_a_well_posed_fit_gives_no_regularisation_warning():
     X = np.random.RandomState(0).standard_normal((200, 2))
     with warnings.catch_warnings():

@@ -751,6 +751,35 @@ def test_make_parameters_keeps_healthy_covariances(covariance_type):
     _assert_precisions_match(parameters)
 
 
+# One variance at the rounding level of a constant feature (1e-32 measured
+# with reg_covar=0), next to a healthy component where the layout has one.
+_AT_ROUNDING_LEVEL = {
+    "full": np.array([np.diag([2.0, 1e-32]), np.eye(2)]),
+    "tied": np.diag([2.0, 1e-32]),
+    "diag": np.array([[2.0, 1e-32], [1.0, 1.0]]),
+    "spherical": np.array([1e-32, 2.0]),
+}
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_make_parameters_floors_a_variance_at_rounding_level(covariance_type):
+    # Cholesky passes on it, yet the density along it is unbounded but for
+    # it: every covariance type raises it to the floor, 1e-10 of the largest
+    # variance, and counts the repair (which the fit reports).
+    covariances = _AT_ROUNDING_LEVEL[covariance_type]
+    parameters, n_repaired = make_parameters(
+        np.array([0.5, 0.5]), np.zeros((2, 2)), covariances, covariance_type, 0.0
+    )
+    assert n_repaired == 1
+    _assert_positive_definite(parameters)
+    _assert_precisions_match(parameters)
+    variances = np.diagonal(parameters.full_covariances(), axis1=1, axis2=2)
+    assert variances.min() >= 2e-10 * (1 - 1e-9)
+    if covariance_type != "tied":
+        # The healthy component is left as it was.
+        assert_array_equal(parameters.covariances[1], covariances[1])
+
+
 _symmetric_or_diagonal = st.sampled_from(COVARIANCE_TYPES).flatmap(
     lambda ct: st.tuples(
         st.just(ct),
