@@ -181,10 +181,15 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
                 X_search, sample_weight, min_components, max_components, rng
             )
             final = self._polish(X_search, search.parameters, sample_weight, start)
-        self._store(final, search, sample_weight)
+        self._store(final, search, sample_weight, X.dtype)
+        if X.dtype != np.float64:
+            # The stored model is rounded to X's dtype: the labels are those
+            # that predict gives with it.
+            self.labels_ = self._estimate_weighted_log_prob(X).argmax(axis=1)
+            return self
         training_e_step = final.e_step
         if X_search.shape[0] != X.shape[0]:
-            training_e_step = e_step(np.asarray(X, np.float64), final.parameters)
+            training_e_step = e_step(X, final.parameters)
         self.labels_ = training_e_step.log_resp.argmax(axis=1)
         return self
 
@@ -272,7 +277,7 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
             max_components = n_distinct
         return self.min_components, max_components
 
-    def _store(self, final, search, sample_weight):
+    def _store(self, final, search, sample_weight, dtype):
         parameters = final.parameters
         self._set_parameters(
             (
@@ -282,6 +287,17 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
                 parameters.precisions_cholesky,
             )
         )
+        # The search runs in float64 (see _fit); the fitted model takes X's
+        # dtype, as GaussianMixture's does, the precisions computed before
+        # rounding.
+        for name in (
+            "weights_",
+            "means_",
+            "covariances_",
+            "precisions_",
+            "precisions_cholesky_",
+        ):
+            setattr(self, name, getattr(self, name).astype(dtype, copy=False))
         n_samples = (
             final.e_step.log_prob_norm.shape[0]
             if sample_weight is None
@@ -290,7 +306,7 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
         self.n_components_ = parameters.n_components
         self.converged_ = bool(final.converged)
         self.n_iter_ = int(final.n_iter)
-        self.lower_bound_ = final.log_likelihood / n_samples
+        self.lower_bound_ = dtype.type(final.log_likelihood / n_samples)
         self.criterion_ = float(
             criteria.CRITERIA[self.criterion](
                 final.log_likelihood,
@@ -352,9 +368,12 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
         # per-component routine to 1e-10 (tests/test_kernels.py).
         with np.errstate(over="ignore"):
             # Beyond float range, a density of exactly 0: -inf, as in e_step.
-            return log_gaussian_prob(
+            log_prob = log_gaussian_prob(
                 X, self.means_, self.precisions_cholesky_, self.covariance_type
             )
+        # Computed in float64, returned in the precision of X and the model,
+        # as GaussianMixture returns it (float32 for both in float32).
+        return log_prob.astype(np.result_type(X, self.means_), copy=False)
 
     def _estimate_log_prob_resp(self, X, xp=None):
         return normalize_log_prob(self._estimate_weighted_log_prob(X))
@@ -372,7 +391,8 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
     def _criterion(self, name, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        log_lik = float(self.score_samples(X).sum())
+        # Summed in float64 whatever the precision of the model.
+        log_lik = float(self.score_samples(X).sum(dtype=np.float64))
         return float(criteria.CRITERIA[name](log_lik, self._n_parameters(), X.shape[0]))
 
     def bic(self, X):

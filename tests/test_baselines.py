@@ -166,6 +166,28 @@ def test_other_covariance_types(grid, make, covariance_type):
 
 
 @pytest.mark.parametrize("make", ESTIMATORS)
+def test_float32_input_gives_a_float32_model(grid, make):
+    # As GaussianMixture's, and ESM-EM's (tests/test_mixture.py).
+    X32 = grid.astype(np.float32)
+    est = make().fit(X32)
+    for name in (
+        "weights_",
+        "means_",
+        "covariances_",
+        "precisions_",
+        "precisions_cholesky_",
+    ):
+        assert getattr(est, name).dtype == np.float32
+    assert type(est.lower_bound_) is np.float32
+    assert est.score_samples(X32).dtype == est.predict_proba(X32).dtype == np.float32
+    assert_array_equal(est.labels_, est.predict(X32))
+    reference = make().fit(grid)
+    assert_allclose(
+        est.score_samples(X32), reference.score_samples(grid), rtol=1e-5, atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("make", ESTIMATORS)
 def test_component_bounds_are_respected(grid, make):
     est = make(min_components=5, max_components=6).fit(grid)
     assert 5 <= est.n_components_ <= 6

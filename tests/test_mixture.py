@@ -67,6 +67,43 @@ def test_fitted_attributes_are_consistent(grid_data):
     assert est.n_em_iter_total_ == est.history_[-1]["n_em_iter"] > 0
 
 
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_float32_input_gives_a_float32_model_as_gaussian_mixture(
+    grid_data, covariance_type
+):
+    X, _ = grid_data
+    X32 = X.astype(np.float32)
+    est = _cheap(covariance_type=covariance_type).fit(X32)
+    gm = GaussianMixture(4, covariance_type=covariance_type, random_state=0).fit(X32)
+    for name in (
+        "weights_",
+        "means_",
+        "covariances_",
+        "precisions_",
+        "precisions_cholesky_",
+    ):
+        assert getattr(est, name).dtype == getattr(gm, name).dtype == np.float32
+    assert type(est.lower_bound_) is type(gm.lower_bound_) is np.float32
+    for method in ("score_samples", "predict_proba"):
+        ours, theirs = getattr(est, method), getattr(gm, method)
+        assert ours(X32).dtype == theirs(X32).dtype == np.float32
+        assert ours(X).dtype == theirs(X).dtype == np.float64
+    assert_array_equal(est.labels_, est.predict(X32))
+    # The search runs in float64: the model is the float64 one, rounded (its
+    # components possibly in another order, the data being rounded).
+    est64 = _cheap(covariance_type=covariance_type).fit(X)
+    assert est.n_components_ == est64.n_components_
+    assert_allclose(
+        est.means_[np.lexsort(est.means_.T)],
+        est64.means_[np.lexsort(est64.means_.T)],
+        rtol=1e-5,
+    )
+    assert_allclose(
+        est.score_samples(X32), est64.score_samples(X), rtol=1e-5, atol=1e-5
+    )
+    assert est.bic(X32) == pytest.approx(est64.bic(X), rel=1e-6)
+
+
 def test_history_records_every_generation(grid_data):
     X, _ = grid_data
     est = _cheap(population_size=5).fit(X)
