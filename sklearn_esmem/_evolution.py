@@ -21,12 +21,36 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.cluster import KMeans
 
-from ._em import make_parameters, n_parameters, run_em
+from ._degeneracy import collapsed_components, data_covariance
+from ._em import drop_components, make_parameters, n_parameters, run_em
 from ._kernels import gaussian_parameters
 from ._mutation import PAPER, choose_operator, feasible_operator, mutate
 from ._placement import TaskPlacement
 
 _SEED_BOUND = np.iinfo(np.int32).max
+# EM refinements stop once the mean log-likelihood per sample moves less
+# than this per step; the search stalls when its best criterion improves by
+# less than this per sample in a generation.
+_REFINE_TOL = 1e-6
+# A child is refined for at most this many times n_em_steps.
+_CHILD_STEP_FACTOR = 12
+# Two individuals with the same k whose criteria differ by less than this,
+# relative, are copies of one mixture.
+_SAME_MODEL = 1e-4
+# The mechanisms that keep the search improving, each of which the quality
+# study can turn off (benchmarks/bench_search_quality.py --ablation):
+# "outcome": a parent carries the outcome of its latest child;
+# "distinct": copies of a mixture are not selected twice;
+# "swap": the focused mutation's third operator;
+# "memory": a parent's children try candidates its earlier children did not;
+# "child_refinement": children refined up to _CHILD_STEP_FACTOR times longer;
+# "collapse": collapsed components dropped, degenerate mixtures ranked last.
+MECHANISMS = frozenset(
+    ("outcome", "distinct", "swap", "memory", "child_refinement", "collapse")
+)
+# Added to a degenerate individual's criterion for ranking: any sound
+# mixture ranks first, degenerate ones among themselves by criterion.
+_DEGENERATE_RANK = 1e300
 
 
 class Strategies(NamedTuple):
@@ -50,6 +74,10 @@ class SearchSettings(NamedTuple):
     tol: float
     n_kmeans_iter: int
     mutation: str = PAPER
+    # The data's covariance, against which collapsed components are told
+    # (._degeneracy); filled in by evolve.
+    data_covariance: object = None
+    mechanisms: frozenset = MECHANISMS
 
 
 class Individual:
@@ -62,29 +90,52 @@ class Individual:
         Its criterion after its latest refinement (NaN before any).
     last_operator : {"split", "merge"} or None
         The operator that created it.
+    last_operator : {"split", "merge", "swap"} or None
+        The operator of its latest attempt at a child, or the one that
+        created it if it has made none.
     improved : bool or None
-        Whether, once refined, it beat the parent it was created from
-        (the Horta & Campello rule's memory).
+        Whether that attempt's child beat its parent (the Horta & Campello
+        rule's memory).
+    tried : dict
+        Operator to the candidates (components, or pairs of components)
+        that its children already tried and lost with: the focused mutation
+        draws others while any remain.
+    degenerate : bool
+        Whether it keeps a component collapsed onto a lower-dimensional set
+        of the data (._degeneracy), which it could not drop.
     """
 
-    def __init__(self, parameters, criterion=np.nan, last_operator=None, improved=None):
+    def __init__(
+        self,
+        parameters,
+        criterion=np.nan,
+        last_operator=None,
+        improved=None,
+        tried=None,
+        degenerate=False,
+    ):
         self.parameters = parameters
         self.criterion = criterion
         self.last_operator = last_operator
         self.improved = improved
+        self.tried = {} if tried is None else tried
+        self.degenerate = degenerate
 
     @property
     def n_components(self):
         return self.parameters.n_components
 
     def sort_key(self):
-        # NaN (never refined, or a failed refinement) sorts last.
-        return np.inf if np.isnan(self.criterion) else self.criterion
+        # NaN (never refined, or a failed refinement) sorts last, and a
+        # degenerate mixture after every sound one.
+        if np.isnan(self.criterion):
+            return np.inf
+        return _DEGENERATE_RANK + self.criterion if self.degenerate else self.criterion
 
 
 class TaskResult(NamedTuple):
     parent: Individual
-    child: Individual
+    children: list
     n_em_iter: int
     n_repaired: int
 
@@ -156,34 +207,125 @@ def minimum_support(n_features, covariance_type):
     return 1 if covariance_type == "tied" else 2
 
 
-def refine(X, individual, settings, n_samples, sample_weight=None):
+def refine(X, individual, settings, n_samples, sample_weight=None, e_step_result=None):
     """Run ``n_em_steps`` EM steps on an individual; return it and the EM result.
 
-    A component whose weight falls below :func:`minimum_support` samples
-    during the steps is dropped, never below ``min_components``.
+    The steps stop early once the mean log-likelihood per sample changes by
+    less than :data:`_REFINE_TOL`: a converged parent then costs one step,
+    not five. A component whose weight falls below :func:`minimum_support`
+    samples during the steps is dropped, never below ``min_components``.
     """
     support = minimum_support(X.shape[1], settings.covariance_type)
+    em_options = dict(
+        reg_covar=settings.reg_covar,
+        sample_weight=sample_weight,
+        tol=_REFINE_TOL,
+        min_weight=support / n_samples,
+        min_components=min(settings.min_components, individual.n_components),
+    )
     result = run_em(
         X,
         individual.parameters,
         settings.n_em_steps,
-        reg_covar=settings.reg_covar,
-        sample_weight=sample_weight,
-        tol=0.0,
-        min_weight=support / n_samples,
-        min_components=min(settings.min_components, individual.n_components),
+        e_step_result=e_step_result,
+        **em_options,
     )
+    collapsed = _collapsed(result.parameters, settings)
+    if collapsed.any() and result.parameters.n_components - collapsed.sum() >= max(
+        settings.min_components, 1
+    ):
+        # A collapsed component's likelihood is the data's rounding: drop it
+        # and let the others take its samples.
+        n_iter, n_repaired = result.n_iter, result.n_repaired + 1
+        parameters = drop_components(result.parameters, ~collapsed, settings.reg_covar)
+        result = run_em(X, parameters, settings.n_em_steps, **em_options)
+        result = result._replace(
+            n_iter=n_iter + result.n_iter, n_repaired=n_repaired + result.n_repaired
+        )
+        collapsed = _collapsed(result.parameters, settings)
     criterion = criterion_value(
         settings.criterion, result.log_likelihood, result.parameters, n_samples
     )
+    # Candidates are indices of components: a dropped component renumbers them.
+    same_components = result.parameters.n_components == individual.n_components
     refined = Individual(
-        result.parameters, criterion, individual.last_operator, individual.improved
+        result.parameters,
+        criterion,
+        individual.last_operator,
+        individual.improved,
+        individual.tried if same_components else None,
+        degenerate=bool(collapsed.any()),
     )
     return refined, result
 
 
-def generation_task(X, individual, settings, seed, n_samples, sample_weight=None):
-    """Refine a parent, mutate it, refine the child (one generation's work)."""
+def _collapsed(parameters, settings):
+    """The components of ``parameters`` collapsed onto a lower-dimensional set."""
+    if settings.data_covariance is None or "collapse" not in settings.mechanisms:
+        return np.zeros(parameters.n_components, dtype=bool)
+    return collapsed_components(
+        parameters.covariances,
+        parameters.covariance_type,
+        settings.data_covariance,
+        settings.reg_covar,
+        parameters.n_components,
+    )
+
+
+def refine_child(X, child, parent, settings, n_samples, sample_weight=None):
+    """Refine a child until it beats its parent, or cannot in its step budget.
+
+    A child's first steps repair what the mutation broke, and five of them
+    rarely tell: on the overlapping 7 x 7 grid, merges that ended 18 nats
+    of MDL better than their converged parent stood 200 nats worse after
+    five steps. So a child is refined ``n_em_steps`` at a time, up to
+    :data:`_CHILD_STEP_FACTOR` times as many, while the pace of its last
+    steps could still close the gap to its parent; a child that beats its
+    parent stops there, as the next generation refines it anyway.
+
+    Returns
+    -------
+    child : Individual
+    n_iter : int
+    n_repaired : int
+    e_step : EStep
+    """
+    budget = settings.n_em_steps
+    if "child_refinement" in settings.mechanisms:
+        budget *= _CHILD_STEP_FACTOR
+    refined, result = refine(X, child, settings, n_samples, sample_weight)
+    n_iter, n_repaired = result.n_iter, result.n_repaired
+    while n_iter < budget and result.n_iter == settings.n_em_steps:
+        gap = refined.sort_key() - parent.sort_key()
+        if not np.isfinite(gap):
+            break
+        before = refined.sort_key()
+        step, result = refine(
+            X, refined, settings, n_samples, sample_weight, result.e_step
+        )
+        if step.n_components != refined.n_components:
+            refined = step
+            break
+        pace = (before - step.sort_key()) / max(result.n_iter, 1)
+        refined = step
+        n_iter += result.n_iter
+        n_repaired += result.n_repaired
+        # EM slows down as it converges: at its latest pace the child is
+        # an upper bound on what the remaining steps can gain.
+        if gap - (before - refined.sort_key()) > pace * (budget - n_iter):
+            break
+    return refined, n_iter, n_repaired
+
+
+def generation_task(
+    X, individual, settings, seed, n_samples, sample_weight=None, n_children=1
+):
+    """Refine a parent, then make and refine ``n_children`` children of it.
+
+    The children are made one after another, each by the operator that the
+    Horta & Campello rule picks from the outcome of the one before, and the
+    focused mutation draws each from candidates its siblings have not tried.
+    """
     rng = np.random.RandomState(seed)
     parent, parent_em = refine(X, individual, settings, n_samples, sample_weight)
     n_em_iter, n_repaired = parent_em.n_iter, parent_em.n_repaired
@@ -199,12 +341,32 @@ def generation_task(X, individual, settings, seed, n_samples, sample_weight=None
         )
         n_em_iter += parent_em.n_iter
         n_repaired += 1 + repaired + parent_em.n_repaired
+    children = []
+    for _ in range(n_children):
+        child, n_iter, repaired = _child(
+            X, parent, parent_em, settings, rng, sample_weight, n_samples
+        )
+        children.append(child)
+        n_em_iter += n_iter
+        n_repaired += repaired
+    return TaskResult(parent, children, n_em_iter, n_repaired)
+
+
+def _child(X, parent, parent_em, settings, rng, sample_weight, n_samples):
+    """One child of a refined parent, refined; the parent learns the outcome."""
     operator = feasible_operator(
-        choose_operator(parent.last_operator, parent.improved, rng),
+        choose_operator(
+            parent.last_operator,
+            parent.improved,
+            rng,
+            settings.mutation,
+            swap="swap" in settings.mechanisms,
+        ),
         parent.n_components,
         settings.min_components,
         settings.max_components,
     )
+    used = []
     child_parameters, repaired = mutate(
         X,
         parent.parameters,
@@ -217,21 +379,87 @@ def generation_task(X, individual, settings, seed, n_samples, sample_weight=None
         sample_weight=sample_weight,
         reg_covar=settings.reg_covar,
         mutation=settings.mutation,
+        exclude=(
+            parent.tried.get(operator, frozenset())
+            if "memory" in settings.mechanisms
+            else ()
+        ),
+        used=used,
     )
-    child, child_em = refine(
-        X,
-        Individual(child_parameters, last_operator=operator),
-        settings,
-        n_samples,
-        sample_weight,
+    child, n_iter, n_refine_repaired = refine_child(
+        X, Individual(child_parameters), parent, settings, n_samples, sample_weight
     )
-    child.improved = bool(child.sort_key() < parent.sort_key())
-    return TaskResult(
-        parent,
-        child,
-        n_em_iter + child_em.n_iter,
-        n_repaired + repaired + child_em.n_repaired,
+    # Parent and child both carry the outcome of this attempt: a parent whose
+    # child lost must not repeat the losing operator for ever.
+    improved = bool(child.sort_key() < parent.sort_key())
+    child.last_operator, child.improved = operator, improved
+    if "outcome" in settings.mechanisms:
+        parent.last_operator, parent.improved = operator, improved
+    if not improved:
+        parent.tried = {
+            **parent.tried,
+            operator: parent.tried.get(operator, frozenset()) | frozenset(used),
+        }
+    return child, n_iter, repaired + n_refine_repaired
+
+
+def allocate_children(population, n_children):
+    """How many children each individual makes: ``n_children`` dealt in rank order.
+
+    A population with fewer distinct mixtures than children gives its best
+    ones several each, which then try several candidates per generation.
+    """
+    counts = [0] * len(population)
+    for index in range(n_children):
+        counts[index % len(population)] += 1
+    return counts
+
+
+def same_model(first, second):
+    """Whether two individuals are copies of one mixture, as far as selection sees.
+
+    Two individuals on the way to one optimum differ by EM's slow last steps
+    only, less than 1e-4 of the criterion.
+    """
+    if first.n_components != second.n_components:
+        return False
+    scale = max(abs(first.sort_key()), 1.0)
+    return abs(first.sort_key() - second.sort_key()) <= _SAME_MODEL * scale
+
+
+def _aligned(first, second):
+    """Whether two copies number their components alike (means within 0.1 sd)."""
+    scale = np.sqrt(
+        np.trace(first.parameters.full_covariances(), axis1=1, axis2=2)
+        / first.parameters.n_features
     )
+    distance = np.linalg.norm(first.parameters.means - second.parameters.means, axis=1)
+    return bool(np.all(distance <= 0.1 * scale))
+
+
+def select(candidates, population_size, distinct_only=True):
+    """The ``population_size`` best candidates, copies of a better one last.
+
+    A population of copies mutates one mixture many times over and refines
+    the same children; keeping distinct mixtures keeps the search wide.
+    """
+    ranked = sorted(candidates, key=Individual.sort_key)
+    if not distinct_only:
+        return ranked[:population_size]
+    distinct = []
+    for individual in ranked:
+        kept = next((kept for kept in distinct if same_model(individual, kept)), None)
+        if kept is None:
+            distinct.append(individual)
+        elif _aligned(individual, kept):
+            # The copy's failed candidates are the kept one's too.
+            kept.tried = {
+                operator: kept.tried.get(operator, frozenset())
+                | individual.tried.get(operator, frozenset())
+                for operator in {*kept.tried, *individual.tried}
+            }
+    chosen = distinct[:population_size]
+    return chosen
 
 
 def initial_components(min_components, max_components, population_size):
@@ -293,9 +521,13 @@ def evolve(
     """
     start = time.perf_counter() if start is None else start
     n_samples = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+    if settings.data_covariance is None:
+        settings = settings._replace(data_covariance=data_covariance(X, sample_weight))
     # Improvements of the best criterion smaller than tol per sample count as
     # a stall (the paper: an absolute 1e-5 on an MDL of order N).
-    stall_threshold = settings.tol * n_samples
+    # The refinements' own tolerance: an improvement smaller than EM's last
+    # steps make is no progress of the search.
+    stall_threshold = _REFINE_TOL * n_samples
     history = []
     best = None
     best_previous = np.inf
@@ -306,9 +538,12 @@ def evolve(
     with TaskPlacement(n_jobs) as placement:
         for generation in range(1, max_generations + 1):
             seeds = rng.randint(_SEED_BOUND, size=len(population))
+            counts = allocate_children(population, population_size)
             arguments = [
-                (X, individual, settings, seed, n_samples, sample_weight)
-                for individual, seed in zip(population, seeds, strict=True)
+                (X, individual, settings, seed, n_samples, sample_weight, count)
+                for individual, seed, count in zip(
+                    population, seeds, counts, strict=True
+                )
             ]
             # A generation goes to the workers when the last one took long
             # enough to pay for the pool (._placement): the population changes
@@ -317,16 +552,24 @@ def evolve(
             # to finish is then a small one, and the workers end together.
             order = sorted(
                 range(len(population)),
-                key=lambda index: -population[index].n_components,
+                key=lambda index: -population[index].n_components * counts[index],
             )
             results = placement.map("generation", generation_task, arguments, order)
             parents = [result.parent for result in results]
-            children = [result.child for result in results]
+            children = [child for result in results for child in result.children]
             n_em_iter_total += sum(result.n_em_iter for result in results)
             n_repaired_total += sum(result.n_repaired for result in results)
-            population = sorted(parents + children, key=Individual.sort_key)
-            population = population[:population_size]
-            best = population[0]
+            population = select(
+                parents + children,
+                population_size,
+                distinct_only="distinct" in settings.mechanisms,
+            )
+            # The best mixture ever met, not the population's: EM with
+            # reg_covar is monotone only to rounding, and a survivor's
+            # criterion can move up by 1e-9 once it has converged. A longer
+            # search then never returns a worse mixture.
+            if best is None or population[0].sort_key() < best.sort_key():
+                best = population[0]
             history.append(
                 GenerationRecord(
                     generation,

@@ -31,9 +31,17 @@ from .merge import moment_preserving_merge
 
 SPLIT = "split"
 MERGE = "merge"
+SWAP = "swap"
 FOCUSED = "focused"
 PAPER = "paper"
 MUTATIONS = (FOCUSED, PAPER)
+
+# The operators each policy cycles through: a failed operator hands over to
+# the next. The paper alternates split and merge (Horta & Campello); the
+# focused policy adds the swap, a split and a merge in one child, which
+# rearranges components at the same k where neither move alone pays its
+# change of penalty (Ueda et al.'s SMEM).
+OPERATORS = {PAPER: (SPLIT, MERGE), FOCUSED: (SPLIT, MERGE, SWAP)}
 
 
 def rank_probabilities(scores, n_candidates=None):
@@ -142,12 +150,16 @@ def split_mutation(
     sample_weight=None,
     reg_covar=0.0,
     mutation=PAPER,
+    exclude=(),
+    used=None,
 ):
     """Split ``z ~ U{1..k}`` components (one if focused) chosen by rank roulette.
 
     Each split replaces component ``l`` by its first child and appends the
     second; new components are not chosen again, and splitting stops at
     ``max_components`` (at ``k = max_components`` the model is unchanged).
+    A focused split never draws a component of ``exclude`` while others
+    remain, and appends the one it drew to the list ``used``.
 
     Returns
     -------
@@ -163,10 +175,17 @@ def split_mutation(
         split_measure,
         "score_components",
     )
-    n_splits = _n_operations(mutation, k, rng)
-    chosen = rng.choice(
-        k, size=n_splits, replace=False, p=_roulette(scores, k, mutation)
-    )
+    if mutation == PAPER:
+        chosen = rng.choice(
+            k,
+            size=_n_operations(mutation, k, rng),
+            replace=False,
+            p=_roulette(scores, k, mutation),
+        )
+    else:
+        chosen = [_draw(scores, k, mutation, rng, _untried(exclude, k))]
+        if used is not None:
+            used.extend(int(component) for component in chosen)
     members = e_step.log_resp.argmax(axis=1)
     weights = list(parameters.weights)
     means = list(parameters.means)
@@ -218,12 +237,16 @@ def merge_mutation(
     sample_weight=None,
     reg_covar=0.0,
     mutation=PAPER,
+    exclude=(),
+    used=None,
 ):
     """Merge up to ``z ~ U{1..floor(k/2)}`` disjoint pairs (one if focused).
 
     Pairs are chosen by rank roulette. The merged component takes the smaller
     index. Merging stops at
     ``min_components`` (at ``k = min_components`` the model is unchanged).
+    A focused merge never draws a pair ``(i, j)``, ``i < j``, of ``exclude``
+    while others remain, and appends the one it drew to the list ``used``.
 
     Returns
     -------
@@ -240,17 +263,27 @@ def merge_mutation(
         "score_pairs",
     )
     rows, cols = np.triu_indices(k, 1)
-    probabilities = _roulette(scores[rows, cols], k, mutation)
-    n_merges = _n_operations(mutation, k // 2, rng)
+    if mutation == PAPER:
+        probabilities = _roulette(scores[rows, cols], k, mutation)
+        draws = (
+            rng.choice(rows.size, p=probabilities)
+            for _ in range(_n_operations(mutation, k // 2, rng))
+        )
+    else:
+        pair = _draw(
+            scores[rows, cols], k, mutation, rng, _untried_pairs(exclude, rows, cols)
+        )
+        if used is not None:
+            used.append((int(rows[pair]), int(cols[pair])))
+        draws = iter([pair])
     weights = parameters.weights.copy()
     means = parameters.means.copy()
     covariances = parameters.full_covariances()
     keep = np.ones(k, dtype=bool)
     merged = np.zeros(k, dtype=bool)
-    for _ in range(n_merges):
+    for pair in draws:
         if keep.sum() - 1 < min_components:
             break
-        pair = rng.choice(len(rows), p=probabilities)
         i, j = rows[pair], cols[pair]
         if merged[i] or merged[j]:
             continue
@@ -266,29 +299,142 @@ def merge_mutation(
     )
 
 
-def choose_operator(last_operator, improved, rng):
-    """The Horta & Campello rule (ALGORITHM.md Decision 2 and section 5.1).
+def _untried(exclude, n_candidates):
+    """``exclude`` as indices, or none at all once every candidate is in it."""
+    exclude = np.fromiter(exclude, dtype=int, count=len(exclude))
+    return () if np.unique(exclude).size >= n_candidates else exclude
 
-    Repeat the operator that created the individual if the individual then
-    beat its parent, switch if it did not, and draw at random without history.
+
+def _untried_pairs(exclude, rows, cols):
+    """Positions in ``(rows, cols)`` of the pairs in ``exclude``, as _untried."""
+    if not exclude:
+        return ()
+    pairs = zip(rows, cols, strict=True)
+    positions = np.flatnonzero([(i, j) in exclude for i, j in pairs])
+    return () if positions.size >= rows.size else positions
+
+
+def _draw(scores, n_components, mutation, rng, exclude=()):
+    """One index drawn by the policy's rank roulette, never one of ``exclude``."""
+    scores = np.where(np.isfinite(scores), scores, -np.inf)
+    candidates = np.setdiff1d(np.arange(scores.size), exclude)
+    probabilities = _roulette(scores[candidates], n_components, mutation)
+    return candidates[rng.choice(candidates.size, p=probabilities)]
+
+
+def swap_mutation(
+    X,
+    parameters,
+    e_step,
+    strategies,
+    rng,
+    *,
+    sample_weight=None,
+    reg_covar=0.0,
+    mutation=FOCUSED,
+    exclude=(),
+    used=None,
+):
+    """Merge one pair and split one other component: k stays, the layout moves.
+
+    Where one component covers two clusters and two share a third, a split
+    alone and a merge alone each pay for a change of k that the criterion
+    refuses; both in one child need no such payment. The pair and the
+    component are drawn by the policy's roulette, from the parent's measures;
+    the pair as :func:`merge_mutation` draws it, with ``exclude`` and ``used``.
+
+    Returns
+    -------
+    parameters : MixtureParameters
+    n_repaired : int
+    """
+    k = parameters.n_components
+    if k < 3:
+        return parameters, 0
+    pair_scores = _checked_scores(
+        strategies.merge_measure.score_pairs(X, parameters, e_step, sample_weight),
+        (k, k),
+        strategies.merge_measure,
+        "score_pairs",
+    )
+    rows, cols = np.triu_indices(k, 1)
+    pair = _draw(
+        pair_scores[rows, cols], k, mutation, rng, _untried_pairs(exclude, rows, cols)
+    )
+    i, j = rows[pair], cols[pair]
+    if used is not None:
+        used.append((int(i), int(j)))
+    split_scores = _checked_scores(
+        strategies.split_measure.score_components(X, parameters, e_step, sample_weight),
+        (k,),
+        strategies.split_measure,
+        "score_components",
+    )
+    component = _draw(split_scores, k, mutation, rng, exclude=(i, j))
+    members = e_step.log_resp.argmax(axis=1) == component
+    weights = parameters.weights.copy()
+    means = parameters.means.copy()
+    covariances = parameters.full_covariances()
+    children = _checked_children(
+        strategies.split_operator.split(
+            X,
+            weights[component],
+            means[component],
+            covariances[component],
+            members,
+            sample_weight=sample_weight,
+            random_state=rng,
+        ),
+        X.shape[1],
+        strategies.split_operator,
+    )
+    weights[i], means[i], covariances[i] = moment_preserving_merge(
+        weights[[i, j]], means[[i, j]], covariances[[i, j]]
+    )
+    if children is not None:
+        # The second child takes the merged-away slot j.
+        child_weights, child_means, child_covariances = children
+        weights[[component, j]] = child_weights
+        means[[component, j]] = child_means
+        covariances[[component, j]] = child_covariances
+        return _assemble(parameters, weights, means, covariances, reg_covar)
+    keep = np.arange(k) != j
+    return _assemble(
+        parameters, weights[keep], means[keep], covariances[keep], reg_covar
+    )
+
+
+def choose_operator(last_operator, improved, rng, mutation=PAPER, swap=True):
+    """The Horta & Campello rule, extended to the policy's cycle of operators.
+
+    Repeat the operator of the individual's latest attempt if its child then
+    beat it, hand over to the next operator of :data:`OPERATORS` if not, and
+    draw split or merge at random without history. ``swap=False`` leaves the
+    swap out of the cycle.
     """
     if last_operator is None or improved is None:
         return SPLIT if rng.rand() < 0.5 else MERGE
     if improved:
         return last_operator
-    return MERGE if last_operator == SPLIT else SPLIT
+    cycle = OPERATORS[mutation] if swap else (SPLIT, MERGE)
+    if last_operator not in cycle:
+        return SPLIT
+    return cycle[(cycle.index(last_operator) + 1) % len(cycle)]
 
 
 def feasible_operator(operator, n_components, min_components, max_components):
-    """The operator to apply: the other one if ``operator`` cannot act at a bound.
+    """The operator to apply: another one if ``operator`` cannot act at a bound.
 
-    A split at ``max_components`` or a merge at ``min_components`` returns
-    the parent unchanged. Such a clone, refined once more, beats its parent
-    and so, by the Horta & Campello rule, repeats the same no-op: measured on
-    the 7 x 7 grid, a population that reached ``k_max`` filled with clones
-    and never merged again. Switching keeps every child a real move.
+    A split at ``max_components``, a merge at ``min_components`` or a swap
+    with fewer than three components would return the parent unchanged. Such
+    a clone, refined once more, beats its parent and so, by the Horta &
+    Campello rule, repeats the same no-op: a population that reached
+    ``k_max`` filled with clones and never merged again. Switching keeps
+    every child a real move.
     """
     floor = max(min_components, 1)
+    if operator == SWAP and n_components < 3:
+        operator = SPLIT
     if operator == SPLIT and n_components >= max_components > floor:
         return MERGE
     if operator == MERGE and n_components <= floor < max_components:
@@ -309,12 +455,33 @@ def mutate(
     sample_weight=None,
     reg_covar=0.0,
     mutation=PAPER,
+    exclude=(),
+    used=None,
 ):
-    """Apply one split or merge mutation; return the child and repairs made."""
+    """Apply one split, merge or swap mutation; return the child and repairs made.
+
+    ``exclude`` and ``used`` are the focused policy's memory of the
+    candidates (components for a split, pairs for a merge or a swap) that
+    this parent already tried with ``operator``, and the list that receives
+    the one tried now.
+    """
+    memory = {"exclude": exclude, "used": used}
     with warnings.catch_warnings():
         # 2-means on a handful of duplicated points warns about distinct
         # clusters; the operator already copes with that case.
         warnings.simplefilter("ignore")
+        if operator == SWAP:
+            return swap_mutation(
+                X,
+                parameters,
+                e_step,
+                strategies,
+                rng,
+                sample_weight=sample_weight,
+                reg_covar=reg_covar,
+                mutation=mutation,
+                **memory,
+            )
         if operator == SPLIT:
             return split_mutation(
                 X,
@@ -327,6 +494,7 @@ def mutate(
                 sample_weight=sample_weight,
                 reg_covar=reg_covar,
                 mutation=mutation,
+                **memory,
             )
         return merge_mutation(
             X,
@@ -338,4 +506,5 @@ def mutate(
             sample_weight=sample_weight,
             reg_covar=reg_covar,
             mutation=mutation,
+            **memory,
         )
