@@ -48,7 +48,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 import sklearn_esmem
-from sklearn_esmem import EvolutionarySplitMergeMixture, baselines
+from sklearn_esmem import EvolutionarySplitMergeMixture, _evolution, baselines
 from sklearn_esmem._degeneracy import collapsed_components, data_covariance
 from sklearn_esmem._em import n_parameters
 from sklearn_esmem.criteria import mdl
@@ -208,6 +208,24 @@ SYSTEMS = {
 }
 
 
+def _ablated(mechanism):
+    """ESM-EM's defaults without one of the search's mechanisms (the ablation)."""
+
+    def factory(seed):
+        est = EvolutionarySplitMergeMixture(random_state=seed)
+        settings = est._search_settings
+        est._search_settings = lambda *args: settings(*args)._replace(
+            mechanisms=_evolution.MECHANISMS - {mechanism}
+        )
+        return est
+
+    return factory
+
+
+# Systems run only when named: one per mechanism of the search, without it.
+ABLATION = {f"esmem-no-{m}": _ablated(m) for m in sorted(_evolution.MECHANISMS)}
+
+
 def _parameters(model):
     return model.weights_, model.means_, model.covariances_
 
@@ -274,7 +292,7 @@ def run_one(set_name, system, seed, n_jobs=1):
     if system == "refine":  # seed is k: n_init=10 at one k
         est = SklearnLoop(REFINE_N_INIT, 0, k_range=[seed])
     else:
-        est = SYSTEMS[system](seed)
+        est = {**SYSTEMS, **ABLATION}[system](seed)
     record = {"set": set_name, "system": system, "seed": seed, "n_jobs": n_jobs}
     record["code"] = CODE_VERSION
     with threadpool_limits(1), warnings.catch_warnings(record=True) as caught:
@@ -587,9 +605,12 @@ def plot_anytime(runs, per_set, seeds, path):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name, names in (("--sets", list(SETS)), ("--systems", list(SYSTEMS))):
+    for name, names, choices in (
+        ("--sets", list(SETS), list(SETS)),
+        ("--systems", list(SYSTEMS), [*SYSTEMS, *ABLATION]),
+    ):
         parser.add_argument(
-            name, nargs="+", choices=names, default=names, metavar="NAME"
+            name, nargs="+", choices=choices, default=names, metavar="NAME"
         )
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(10)))
     parser.add_argument("--quick", action="store_true", help="3 small sets, 3 seeds")
