@@ -1,23 +1,20 @@
-"""Guided mutation: choose components by rank roulette, then split or merge.
+"""Guided mutation: choose components by rank roulette, then split, merge or swap.
 
-Two policies. ``"paper"`` follows the authors' code (ALGORITHM.md sections
-2.4 and 3.3): ``z ~ U{1..k}`` splits of distinct components drawn without
-replacement, or ``z ~ U{1..floor(k/2)}`` merges of disjoint pairs drawn with
-replacement, both by *rank-based* roulette (probability proportional to the
-rank of the measure, not to its value) over all components or pairs.
-``"focused"`` makes one split or one merge, drawn by the same roulette among
-the ``ceil(sqrt(k))`` best-scored components or pairs only. Measures are
-computed once, before any operation.
+Two policies. ``"paper"`` follows the authors' code: ``z ~ U{1..k}``
+splits of distinct components drawn without replacement, or
+``z ~ U{1..floor(k/2)}`` merges of disjoint pairs drawn with replacement,
+both by *rank-based* roulette (probability proportional to the rank of the
+measure, not to its value) over all components or pairs. ``"focused"``
+makes one split, one merge or one swap (a merge and a split in one child),
+drawn by the same roulette among the ``ceil(sqrt(k))`` best-scored
+components or pairs that the parent's earlier children have not tried.
+Measures are computed once, before any operation.
 
-Why ``"focused"`` is the default (measured on the 7 x 7 grid, N = 4900, and a
-12-component 8-D set, N = 1200; ``benchmarks/bench_search_time.py``): at
-k = 50 a paper mutation changes 25 components on average, and a child that
-disrupted, refined for five EM steps, almost never beats its parent; and a
-rank roulette over all 1225 pairs gives the best-scored pair a chance of
-0.16 %, so merges are close to random. The search then stalls hundreds of
-BIC units above the optimum. One operation among the best candidates makes
-children that survive, and reached scikit-learn's best BIC on every seed
-tried.
+Why ``"focused"`` is the default (``benchmarks/bench_search_time.py`` and
+``benchmarks/bench_search_quality.py``): at k = 50 a paper mutation changes
+25 components on average, and a child that disrupted rarely beats its
+parent; and a rank roulette over all 1225 pairs gives the best-scored pair
+a chance of 0.16 %, so merges are close to random.
 """
 
 import math

@@ -82,7 +82,10 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
         Criterion minimised by the selection.
 
     population_size : int, default=10
-        Number of mixtures in the population.
+        Most mixtures in the population, and children made per generation.
+        Copies of one mixture (same k, criteria within 1e-4 relative) are
+        kept once; a population with fewer distinct mixtures gives its best
+        ones several children each.
 
     n_em_steps : int, default=5
         EM iterations that refine each mixture per generation.
@@ -91,16 +94,22 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
         Most generations.
 
     n_stall_generations : int, default=10
-        Stop after this many generations without improvement of the best
-        criterion by more than ``tol`` per sample.
+        Stop after this many generations in which the best criterion improved
+        by less than 1e-6 per sample, the tolerance of the refinements' EM.
 
     mutation : {"focused", "paper"}, default="focused"
-        How a mutation picks what to change. "focused": one split or one
-        merge, drawn by rank roulette among the ``ceil(sqrt(k))`` best-scored
-        components or pairs. "paper": as the authors' code, ``z ~ U{1..k}``
-        splits or up to ``z ~ U{1..k // 2}`` merges, drawn by rank roulette
-        among all components or pairs. At large k, "paper" children change
-        too much to survive and the search stalls; see :ref:`deviations`.
+        How a mutation picks what to change. "focused": one split, one merge
+        or one *swap* (a merge and a split in one child, k kept), drawn by
+        rank roulette among the ``ceil(sqrt(k))`` best-scored components or
+        pairs that the parent's earlier children have not tried; each child
+        is refined until it beats its parent or cannot at the pace of its
+        last EM steps, for at most 12 times ``n_em_steps``. "paper": as the
+        authors' code, ``z ~ U{1..k}`` splits or up to ``z ~ U{1..k // 2}``
+        merges, drawn by rank roulette among all components or pairs, the
+        children refined by the same rule. With either, the operator follows
+        Horta and Campello's rule: a parent repeats the operator of its
+        latest child if that child beat it, and switches otherwise. See
+        :ref:`search`.
 
     max_time : float, default=None
         Wall-clock budget of the search in seconds (checked between
@@ -108,7 +117,7 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
 
     tol : float, default=1e-3
         Convergence threshold of the final EM (change of the mean
-        log-likelihood per sample), and of the stall test.
+        log-likelihood per sample).
 
     reg_covar : float, default=1e-6
         Non-negative regularisation added to the diagonal of covariances.
