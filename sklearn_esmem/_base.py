@@ -33,6 +33,7 @@ from ._em import (
     run_em,
     to_full_covariances,
 )
+from ._evolution import minimum_support
 from ._kernels import log_gaussian_prob
 from ._reused_memory import reusing_memory
 from ._sklearn_compat import check_sample_weight, fit_context
@@ -113,8 +114,16 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
         y : Ignored
             Not used, present for API consistency by convention.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; an integer weight counts a sample that many
-            times, and a zero weight removes it.
+            Non-negative weights, counted as frequencies: a weight of 2
+            counts a sample twice, a zero weight removes it, and the number
+            of samples N of the criterion is the sum of the weights. Weights
+            normalised to sum to 1 describe a data set of a single sample,
+            too small for any component; a ``UserWarning`` is given when the
+            weights sum to less than the largest mixture searched needs
+            (``max_components`` times the samples a component needs:
+            ``n_features + 1`` for full covariances, 2 for diagonal and
+            spherical ones, 1 for a tied one). Rescale such weights, e.g. to
+            sum to the number of samples.
 
         Returns
         -------
@@ -133,6 +142,7 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
         X : array-like of shape (n_samples, n_features)
         y : Ignored
         sample_weight : array-like of shape (n_samples,), default=None
+            Frequencies of the samples, as in :meth:`fit`.
 
         Returns
         -------
@@ -169,6 +179,8 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
             if np.all(sample_weight == 1.0):
                 sample_weight = None
         min_components, max_components = self._component_bounds(X_search)
+        if sample_weight is not None:
+            self._check_total_weight(sample_weight, X_search.shape[1], max_components)
         rng = check_random_state(self.random_state)
         # Every array in a search is small (a component, a subset for
         # 2-means): extra BLAS and OpenMP threads only spin, and made a fit up
@@ -241,6 +253,30 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
                 f"{np.count_nonzero(sample_weight)}, the others have zero weight."
             )
         return sample_weight
+
+    def _check_total_weight(self, sample_weight, n_features, max_components):
+        """Warn if the weights describe too few samples for the largest mixture.
+
+        Weights are frequencies: normalised ones describe a data set of one
+        sample, on which no component has the samples it needs, and the
+        search returns a mixture that does not follow the data (ESM-EM and
+        OMR-EM drop components down to ``min_components``).
+        """
+        total = float(sample_weight.sum())
+        support = minimum_support(n_features, self.covariance_type)
+        needed = max_components * support
+        if total < needed:
+            warnings.warn(
+                f"sample_weight sums to {total:.6g}, the size of the data set "
+                "it describes: weights count as frequencies. The "
+                f"max_components={max_components} components of the largest "
+                f"mixture searched need {needed} samples ({support} each with "
+                f"covariance_type={self.covariance_type!r}). Rescale "
+                "sample_weight, e.g. to sum to the number of samples "
+                f"({sample_weight.shape[0]} with a positive weight).",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def _component_bounds(self, X):
         n_samples = X.shape[0]

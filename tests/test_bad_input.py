@@ -235,6 +235,20 @@ def test_bad_sample_weight_raises(sample_weight, pattern):
         _estimator().fit(_blobs(), sample_weight=sample_weight)
 
 
+@ALL_ESTIMATORS
+def test_normalised_sample_weight_warns_that_weights_are_frequencies(make):
+    # Three clear blobs: weights summing to 1 describe one sample, too few
+    # for even one component of the largest mixture searched.
+    rng = np.random.RandomState(0)
+    X = np.vstack([c + rng.normal(size=(30, 2)) for c in ([0, 0], [10, 0], [0, 10])])
+    weights = rng.uniform(0.5, 2.0, len(X))
+    with pytest.warns(UserWarning, match="frequencies.*Rescale sample_weight"):
+        make().fit(X, sample_weight=weights / weights.sum())
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*frequencies")
+        make().fit(X, sample_weight=weights)
+
+
 def test_sparse_input_refused_as_gaussian_mixture_refuses_it():
     X = sp.csr_matrix(_blobs())
     with pytest.raises(Exception) as ours:
