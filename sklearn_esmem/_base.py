@@ -70,6 +70,26 @@ def _precisions_from_cholesky(precisions_cholesky, covariance_type):
     return precisions_cholesky**2
 
 
+def _check_spread(X):
+    """Raise a ValueError if the squared deviations of ``X`` overflow float64.
+
+    Finite values can still be too large for a Gaussian: their variances
+    (and every covariance EM computes, a sum of such squares) would be
+    infinite, and the fit would end with a log-likelihood of -inf.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        variances = np.var(X, axis=0)
+    overflowing = np.flatnonzero(~np.isfinite(variances))
+    if overflowing.size:
+        feature = int(overflowing[0])
+        raise ValueError(
+            f"X has values too large to fit: the squared deviations of feature "
+            f"{feature} from its mean overflow float64 (its largest magnitude "
+            f"is {np.abs(X[:, feature]).max():.3g}). Scale the data, e.g. with "
+            "sklearn.preprocessing.StandardScaler."
+        )
+
+
 class BaseSearchMixture(ClusterMixin, BaseMixture):
     """Base class of Gaussian mixtures whose number of components is searched.
 
@@ -178,6 +198,7 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
             X_search, sample_weight = X_search[positive], sample_weight[positive]
             if np.all(sample_weight == 1.0):
                 sample_weight = None
+        _check_spread(X_search)
         min_components, max_components = self._component_bounds(X_search)
         if sample_weight is not None:
             self._check_total_weight(sample_weight, X_search.shape[1], max_components)

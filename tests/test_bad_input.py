@@ -112,6 +112,19 @@ def test_non_finite_X_raises_after_fit(method, value):
         getattr(est, method)(X_bad)
 
 
+@ALL_ESTIMATORS
+def test_values_whose_squares_overflow_raise(make):
+    # Finite, yet their variances are infinite: the fit ended with a
+    # log-likelihood of -inf and an infinite criterion, as if it succeeded.
+    with pytest.raises(
+        ValueError, match="feature 0 from its mean overflow float64.*Scale the data"
+    ):
+        make().fit(_blobs() * 1e300)
+    # Large values whose squares still fit in float64 are fitted.
+    est = make().fit(_blobs() * 1e150)
+    assert np.isfinite(est.lower_bound_) and np.isfinite(est.criterion_)
+
+
 def test_one_sample_raises():
     with pytest.raises(ValueError, match=r"1 sample\(s\).*minimum of 2"):
         _estimator().fit(np.array([[1.0, 2.0]]))
