@@ -103,6 +103,8 @@ class Individual:
     degenerate : bool
         Whether it keeps a component collapsed onto a lower-dimensional set
         of the data (._degeneracy), which it could not drop.
+    n_collapsed : int
+        Collapsed components dropped by its latest refinement.
     """
 
     def __init__(
@@ -120,6 +122,7 @@ class Individual:
         self.improved = improved
         self.tried = {} if tried is None else tried
         self.degenerate = degenerate
+        self.n_collapsed = 0
 
     @property
     def n_components(self):
@@ -138,6 +141,7 @@ class TaskResult(NamedTuple):
     children: list
     n_em_iter: int
     n_repaired: int
+    n_collapsed: int = 0
 
 
 def criterion_value(criterion, log_lik, parameters, n_samples):
@@ -230,12 +234,14 @@ def refine(X, individual, settings, n_samples, sample_weight=None, e_step_result
         e_step_result=e_step_result,
         **em_options,
     )
+    n_collapsed = 0
     collapsed = _collapsed(result.parameters, settings)
     if collapsed.any() and result.parameters.n_components - collapsed.sum() >= max(
         settings.min_components, 1
     ):
         # A collapsed component's likelihood is the data's rounding: drop it
         # and let the others take its samples.
+        n_collapsed = int(collapsed.sum())
         n_iter, n_repaired = result.n_iter, result.n_repaired + 1
         parameters = drop_components(result.parameters, ~collapsed, settings.reg_covar)
         result = run_em(X, parameters, settings.n_em_steps, **em_options)
@@ -256,6 +262,7 @@ def refine(X, individual, settings, n_samples, sample_weight=None, e_step_result
         individual.tried if same_components else None,
         degenerate=bool(collapsed.any()),
     )
+    refined.n_collapsed = n_collapsed
     return refined, result
 
 
@@ -286,15 +293,17 @@ def refine_child(X, child, parent, settings, n_samples, sample_weight=None):
     Returns
     -------
     child : Individual
+        Its ``n_collapsed`` counts the collapsed components dropped in all
+        its steps.
     n_iter : int
     n_repaired : int
-    e_step : EStep
     """
     budget = settings.n_em_steps
     if "child_refinement" in settings.mechanisms:
         budget *= _CHILD_STEP_FACTOR
     refined, result = refine(X, child, settings, n_samples, sample_weight)
     n_iter, n_repaired = result.n_iter, result.n_repaired
+    n_collapsed = refined.n_collapsed
     while n_iter < budget and result.n_iter == settings.n_em_steps:
         gap = refined.sort_key() - parent.sort_key()
         if not np.isfinite(gap):
@@ -303,17 +312,18 @@ def refine_child(X, child, parent, settings, n_samples, sample_weight=None):
         step, result = refine(
             X, refined, settings, n_samples, sample_weight, result.e_step
         )
-        if step.n_components != refined.n_components:
-            refined = step
-            break
-        pace = (before - step.sort_key()) / max(result.n_iter, 1)
-        refined = step
         n_iter += result.n_iter
         n_repaired += result.n_repaired
-        # EM slows down as it converges: at its latest pace the child is
-        # an upper bound on what the remaining steps can gain.
-        if gap - (before - refined.sort_key()) > pace * (budget - n_iter):
+        n_collapsed += step.n_collapsed
+        changed_k = step.n_components != refined.n_components
+        gained = before - step.sort_key()
+        refined = step
+        # EM slows down as it converges: its latest pace bounds what the
+        # remaining steps can gain. A dropped component ends the steps too.
+        pace = gained / max(result.n_iter, 1)
+        if changed_k or gap - gained > pace * (budget - n_iter):
             break
+    refined.n_collapsed = n_collapsed
     return refined, n_iter, n_repaired
 
 
@@ -341,6 +351,7 @@ def generation_task(
         )
         n_em_iter += parent_em.n_iter
         n_repaired += 1 + repaired + parent_em.n_repaired
+    n_collapsed = parent.n_collapsed
     children = []
     for _ in range(n_children):
         child, n_iter, repaired = _child(
@@ -349,7 +360,8 @@ def generation_task(
         children.append(child)
         n_em_iter += n_iter
         n_repaired += repaired
-    return TaskResult(parent, children, n_em_iter, n_repaired)
+        n_collapsed += child.n_collapsed
+    return TaskResult(parent, children, n_em_iter, n_repaired, n_collapsed)
 
 
 def _child(X, parent, parent_em, settings, rng, sample_weight, n_samples):
@@ -484,6 +496,7 @@ class SearchResult(NamedTuple):
     n_em_iter: int
     n_repaired: int
     n_generations: int
+    n_collapsed: int = 0
 
 
 def evolve(
@@ -534,6 +547,7 @@ def evolve(
     n_stall = 0
     n_em_iter_total = 0
     n_repaired_total = 0
+    n_collapsed_total = 0
     generation = 0
     with TaskPlacement(n_jobs) as placement:
         for generation in range(1, max_generations + 1):
@@ -559,6 +573,7 @@ def evolve(
             children = [child for result in results for child in result.children]
             n_em_iter_total += sum(result.n_em_iter for result in results)
             n_repaired_total += sum(result.n_repaired for result in results)
+            n_collapsed_total += sum(result.n_collapsed for result in results)
             population = select(
                 parents + children,
                 population_size,
@@ -595,5 +610,11 @@ def evolve(
             if max_time is not None and time.perf_counter() - start >= max_time:
                 break
     return SearchResult(
-        best, population, history, n_em_iter_total, n_repaired_total, generation
+        best,
+        population,
+        history,
+        n_em_iter_total,
+        n_repaired_total,
+        generation,
+        n_collapsed_total,
     )
