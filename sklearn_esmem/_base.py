@@ -228,6 +228,8 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
 
     def _polish(self, X, parameters, sample_weight, start):
         """EM to convergence from the best mixture found, within the budget."""
+        # The budget covers the whole fit: the polish stops at it too.
+        deadline = None if self.max_time is None else start + self.max_time
         final = run_em(
             X,
             parameters,
@@ -235,17 +237,29 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
             reg_covar=self.reg_covar,
             sample_weight=sample_weight,
             tol=self.tol,
-            # The budget covers the whole fit: the polish stops at it too.
-            deadline=None if self.max_time is None else start + self.max_time,
+            deadline=deadline,
         )
-        out_of_time = final.n_iter < self.max_iter and not final.converged
-        if self.max_iter > 0 and not final.converged and not out_of_time:
-            warnings.warn(
-                "The final EM of the best mixture did not converge in "
-                f"max_iter={self.max_iter} iterations; increase max_iter or tol.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
+        if self.max_iter > 0 and not final.converged:
+            if final.n_iter >= self.max_iter:
+                warnings.warn(
+                    "The final EM of the best mixture did not converge in "
+                    f"max_iter={self.max_iter} iterations; increase max_iter "
+                    "or tol.",
+                    ConvergenceWarning,
+                    stacklevel=4,
+                )
+            elif deadline is not None and time.perf_counter() >= deadline:
+                # A search stopped by max_time has used the budget up: the
+                # model is then its best mixture, barely polished.
+                warnings.warn(
+                    f"The time budget max_time={self.max_time} stopped the "
+                    "final EM of the best mixture before convergence, after "
+                    f"{final.n_iter} iterations (n_iter_): the model is the "
+                    "best mixture of the search, polished that many EM steps. "
+                    "Increase max_time to leave the final EM time to converge.",
+                    ConvergenceWarning,
+                    stacklevel=4,
+                )
         if final.n_repaired:
             # The model returned had covariances adjusted to stay positive
             # definite: the user should know (repairs of individuals during

@@ -149,8 +149,11 @@ class OrderedMultipleRunsMixture(BaseSearchMixture):
         Most EM iterations of one run.
 
     max_time : float, default=None
-        Wall-clock budget of the search in seconds, checked after every run;
-        a pass cut short is recorded in ``history_``. None means no budget.
+        Wall-clock budget of the whole fit in seconds; None means no budget.
+        The search checks it after every run, and a pass cut short is
+        recorded in ``history_``; the final EM checks it between iterations,
+        and a final EM it stops before convergence gives a
+        ``ConvergenceWarning``. See :ref:`time-budgets`.
 
     tol : float, default=1e-3
         Convergence threshold of every run and of the final EM (change of the
@@ -767,8 +770,11 @@ class GeneticEMMixture(BaseSearchMixture):
         Most generations: a safety cap, as the stopping rule above has none.
 
     max_time : float, default=None
-        Wall-clock budget of the search in seconds (checked between
-        generations); None means no budget.
+        Wall-clock budget of the whole fit in seconds; None means no budget.
+        The search checks it between generations, and the final EM between
+        iterations: a final EM it stops before convergence leaves the elitist
+        barely polished (``n_iter_`` steps), with a ``ConvergenceWarning``.
+        See :ref:`time-budgets`.
 
     tol : float, default=1e-3
         Convergence threshold of the final EM (change of the mean

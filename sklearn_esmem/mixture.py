@@ -112,8 +112,11 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
         :ref:`search`.
 
     max_time : float, default=None
-        Wall-clock budget of the search in seconds (checked between
-        generations); None means no budget.
+        Wall-clock budget of the whole fit in seconds; None means no budget.
+        The search checks it between generations, and the final EM between
+        iterations: a final EM it stops before convergence leaves the best
+        mixture of the search barely polished (``n_iter_`` steps), with a
+        ``ConvergenceWarning``. See :ref:`time-budgets`.
 
     tol : float, default=1e-3
         Convergence threshold of the final EM (change of the mean

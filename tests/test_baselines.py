@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_esmem import GeneticEMMixture, OrderedMultipleRunsMixture, baselines
@@ -185,6 +186,16 @@ def test_float32_input_gives_a_float32_model(grid, make):
     assert_allclose(
         est.score_samples(X32), reference.score_samples(grid), rtol=1e-5, atol=1e-5
     )
+
+
+@pytest.mark.parametrize("make", ESTIMATORS)
+def test_max_time_that_stops_the_final_em_warns(grid, make):
+    # The budget covers the final EM, which a search stopped by it leaves no
+    # time: ESM-EM's warning (tests/test_mixture.py), from the shared base.
+    est = make(max_time=1e-6)
+    with pytest.warns(ConvergenceWarning, match="stopped the final EM"):
+        est.fit(grid)
+    assert est.n_iter_ == 0 and not est.converged_
 
 
 @pytest.mark.parametrize("make", ESTIMATORS)

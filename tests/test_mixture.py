@@ -1,12 +1,14 @@
 """The estimator's API: fitted state, variants, strategies, reproducibility."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
 from joblib import parallel_config
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -230,6 +232,22 @@ def test_max_time_stops_the_search():
     assert est.n_generations_ < 1000
     # The budget is checked after each generation.
     assert est.history_[-1]["elapsed"] < 0.05 + 5 * est.history_[0]["elapsed"] + 1
+
+
+def test_max_time_that_stops_the_final_em_warns(grid_data):
+    X, _ = grid_data
+    # The search stops at its first check past the budget, which it has used
+    # up: the final EM runs no iteration, and the fit says so.
+    est = _cheap(max_time=1e-6, max_generations=100, n_stall_generations=100)
+    with pytest.warns(ConvergenceWarning, match=r"max_time=1e-06 stopped the final EM"):
+        est.fit(X)
+    assert est.n_generations_ == 1
+    assert est.n_iter_ == 0 and not est.converged_
+    # A budget the search leaves room in: the final EM converges, silently.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = _cheap(max_time=1000.0).fit(X)
+    assert est.converged_ and est.n_iter_ >= 1
 
 
 def test_stall_stops_the_search(grid_data):
