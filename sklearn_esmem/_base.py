@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from . import criteria
+from ._degeneracy import collapsed_components, data_covariance
 from ._em import (
     COVARIANCE_TYPES,
     e_step,
@@ -54,12 +55,16 @@ class SearchOutcome(NamedTuple):
         EM iterations spent by the search.
     n_repaired : int
         Covariances repaired or individuals replaced.
+    n_collapsed : int
+        Components collapsed onto a lower-dimensional set of the data that
+        the search dropped (:mod:`._degeneracy`).
     """
 
     parameters: object
     history: list
     n_em_iter: int
     n_repaired: int
+    n_collapsed: int = 0
 
 
 def _precisions_from_cholesky(precisions_cholesky, covariance_type):
@@ -214,6 +219,7 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
                 X_search, sample_weight, min_components, max_components, rng
             )
             final = self._polish(X_search, search.parameters, sample_weight, start)
+        self._warn_if_collapsed(X_search, final.parameters, sample_weight, search)
         self._store(final, search, sample_weight, X.dtype)
         if X.dtype != np.float64:
             # The stored model is rounded to X's dtype: the labels are those
@@ -225,6 +231,40 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
             training_e_step = e_step(X, final.parameters)
         self.labels_ = training_e_step.log_resp.argmax(axis=1)
         return self
+
+    def _warn_if_collapsed(self, X, parameters, sample_weight, search):
+        """Warn if the fitted mixture keeps a collapsed component.
+
+        The search ranks such mixtures last and drops such components, so
+        one is returned only where nothing else could be (``min_components``
+        forcing it, or a search that had no sound mixture).
+        """
+        collapsed = collapsed_components(
+            parameters.covariances,
+            parameters.covariance_type,
+            data_covariance(X, sample_weight),
+            self.reg_covar,
+            parameters.n_components,
+        )
+        if collapsed.any():
+            warnings.warn(
+                f"{int(collapsed.sum())} component(s) of the fitted mixture "
+                "collapsed onto a lower-dimensional set of the data (repeated "
+                "or discretised values): their smallest variance is the "
+                f"regularisation reg_covar={self.reg_covar} while the data "
+                "spread in that direction, so their likelihood reflects the "
+                "rounding of the data, not a cluster"
+                + (
+                    f" ({search.n_collapsed} such components were dropped "
+                    "during the search)"
+                    if search.n_collapsed
+                    else ""
+                )
+                + ". Consider a smaller min_components, a larger reg_covar, "
+                "or removing the discretisation (e.g. small noise).",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def _polish(self, X, parameters, sample_weight, start):
         """EM to convergence from the best mixture found, within the budget."""

@@ -323,6 +323,7 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
             [record._asdict() for record in search.history],
             search.n_em_iter,
             search.n_repaired,
+            search.n_collapsed,
         )
 
     def _resolve_strategies(self):

@@ -593,17 +593,20 @@ def test_read_only_inputs_are_accepted(warm_start):
 @pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
 def test_a_regularised_fitted_model_is_reported(covariance_type):
     # Components sitting on exact copies of a point have no covariance with
-    # reg_covar=0: the returned model is regularised, and the user is told.
+    # reg_covar=0: where min_components forces them on the model, it is
+    # regularised, and the user is told, of both.
     X = np.repeat(np.random.RandomState(0).standard_normal((3, 2)) * 5, 20, axis=0)
     est = EvolutionarySplitMergeMixture(
         covariance_type=covariance_type,
         reg_covar=0.0,
+        min_components=3,
         population_size=4,
         max_generations=5,
         random_state=0,
     )
     with pytest.warns(UserWarning, match="singular and were regularised"):
-        est.fit(X)
+        with pytest.warns(UserWarning, match="collapsed onto a lower-dimensional"):
+            est.fit(X)
     assert np.all(np.isfinite(est.covariances_))
 
 

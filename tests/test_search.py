@@ -332,3 +332,20 @@ def test_more_generations_never_return_a_worse_mixture():
         history = [record.best_criterion for record in search.history]
         assert all(b <= a for a, b in zip(history, history[1:], strict=False))
     assert best[0] >= best[1] >= best[2]
+
+
+def test_copies_of_points_give_a_sound_model_and_a_forced_collapse_warns():
+    # Three points, each repeated: a component on one of them is a point
+    # mass. The search drops such components and returns a sound model ...
+    X = np.repeat(np.random.RandomState(0).standard_normal((3, 2)) * 5, 20, axis=0)
+    params = dict(population_size=4, max_generations=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", message="max_components=")
+        est = EvolutionarySplitMergeMixture(**params).fit(X)
+    assert not collapsed_components(
+        est.covariances_, "full", data_covariance(X), est.reg_covar
+    ).any()
+    # ... and, where min_components forces one on it, says so.
+    with pytest.warns(UserWarning, match="collapsed onto a lower-dimensional"):
+        EvolutionarySplitMergeMixture(min_components=3, **params).fit(X)
