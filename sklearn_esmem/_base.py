@@ -27,6 +27,7 @@ from . import criteria
 from ._degeneracy import collapsed_components, data_covariance
 from ._em import (
     COVARIANCE_TYPES,
+    drop_components,
     e_step,
     m_step,
     n_parameters,
@@ -219,6 +220,9 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
                 X_search, sample_weight, min_components, max_components, rng
             )
             final = self._polish(X_search, search.parameters, sample_weight, start)
+            final = self._without_collapsed(
+                X_search, final, sample_weight, start, min_components
+            )
         self._warn_if_collapsed(X_search, final.parameters, sample_weight, search)
         self._store(final, search, sample_weight, X.dtype)
         if X.dtype != np.float64:
@@ -232,6 +236,30 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
         self.labels_ = training_e_step.log_resp.argmax(axis=1)
         return self
 
+    def _collapsed(self, X, parameters, sample_weight):
+        return collapsed_components(
+            parameters.covariances,
+            parameters.covariance_type,
+            data_covariance(X, sample_weight),
+            self.reg_covar,
+            parameters.n_components,
+        )
+
+    def _without_collapsed(self, X, final, sample_weight, start, min_components):
+        """Drop the components the final EM collapsed, and polish again.
+
+        A component that was still shrinking onto repeated values when the
+        search ended reaches the regularisation floor only in the final EM.
+        """
+        for _ in range(final.parameters.n_components):
+            collapsed = self._collapsed(X, final.parameters, sample_weight)
+            n_left = final.parameters.n_components - int(collapsed.sum())
+            if not collapsed.any() or n_left < max(min_components, 1):
+                break
+            parameters = drop_components(final.parameters, ~collapsed, self.reg_covar)
+            final = self._polish(X, parameters, sample_weight, start)
+        return final
+
     def _warn_if_collapsed(self, X, parameters, sample_weight, search):
         """Warn if the fitted mixture keeps a collapsed component.
 
@@ -239,13 +267,7 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
         one is returned only where nothing else could be (``min_components``
         forcing it, or a search that had no sound mixture).
         """
-        collapsed = collapsed_components(
-            parameters.covariances,
-            parameters.covariance_type,
-            data_covariance(X, sample_weight),
-            self.reg_covar,
-            parameters.n_components,
-        )
+        collapsed = self._collapsed(X, parameters, sample_weight)
         if collapsed.any():
             warnings.warn(
                 f"{int(collapsed.sum())} component(s) of the fitted mixture "

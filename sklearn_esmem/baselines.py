@@ -23,6 +23,7 @@ from sklearn.utils._param_validation import Interval
 
 from . import criteria
 from ._base import BaseSearchMixture, SearchOutcome
+from ._degeneracy import collapsed_components, data_covariance
 from ._em import (
     drop_components,
     e_step,
@@ -37,6 +38,8 @@ from ._placement import TaskPlacement
 __all__ = ["GeneticEMMixture", "OrderedMultipleRunsMixture"]
 
 _SEED_BOUND = np.iinfo(np.int32).max
+# Added to a degenerate run's criterion for ranking, as in ESM-EM's selection.
+_DEGENERATE_RANK = 1e300
 
 # k-means iterations of OMR-EM's starts (the authors' code) and of GA-EM's
 # initial population (MATLAB's default, as the authors' GA-EM calls it).
@@ -83,9 +86,13 @@ class _Run(NamedTuple):
     criterion: float
     n_em_iter: int
     n_repaired: int
+    # With a component collapsed onto a lower-dimensional set of the data
+    # (._degeneracy): it ranks after every sound run.
+    degenerate: bool = False
 
     def sort_key(self):
-        return _sort_key(self.criterion)
+        key = _sort_key(self.criterion)
+        return key + _DEGENERATE_RANK if self.degenerate else key
 
 
 def _omr_run(X, n_components, seed, settings, max_iter, n_samples, sample_weight):
@@ -110,6 +117,18 @@ def _omr_run(X, n_components, seed, settings, max_iter, n_samples, sample_weight
         criterion,
         int(result.n_iter),
         int(n_repaired + result.n_repaired),
+        bool(_collapsed(result.parameters, settings.data_covariance, settings).any()),
+    )
+
+
+def _collapsed(parameters, data_cov, settings):
+    """The components of ``parameters`` collapsed onto a lower-dimensional set."""
+    return collapsed_components(
+        parameters.covariances,
+        parameters.covariance_type,
+        data_cov,
+        settings.reg_covar,
+        parameters.n_components,
     )
 
 
@@ -313,6 +332,7 @@ class OrderedMultipleRunsMixture(BaseSearchMixture):
             reg_covar=self.reg_covar,
             tol=self.tol,
             n_kmeans_iter=_OMR_KMEANS_ITER,
+            data_covariance=data_covariance(X, sample_weight),
         )
         n_samples = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         ks = list(range(min_components, max_components + 1))
@@ -492,6 +512,7 @@ class _GASettings(NamedTuple):
     n_samples: float
     lower: np.ndarray  # the corners of the data's bounding box
     upper: np.ndarray
+    data_covariance: np.ndarray = None  # for collapsed components
 
 
 def _uniform_responsibilities(X, individual, covariance_type, reg_covar):
@@ -651,6 +672,10 @@ def _refine_task(X, individual, keep_weights, settings, sample_weight=None):
     # covariance of its own: its slot is switched off, as ESM-EM's refinement
     # drops it, and the remaining mixture is evaluated.
     kept = parameters.weights >= 1.0 / settings.n_samples
+    if settings.data_covariance is not None:
+        # A component collapsed onto repeated or discretised values wins on
+        # the data's rounding: it is switched off too.
+        kept &= ~_collapsed(parameters, settings.data_covariance, settings)
     if not kept.all() and kept.any():
         refined.active[np.flatnonzero(refined.active)[~kept]] = False
         parameters = drop_components(parameters, kept, settings.reg_covar)
@@ -976,6 +1001,7 @@ class GeneticEMMixture(BaseSearchMixture):
             n_samples=X.shape[0] if sample_weight is None else sample_weight.sum(),
             lower=X.min(axis=0),
             upper=X.max(axis=0),
+            data_covariance=data_covariance(X, sample_weight),
         )
         start = time.perf_counter()
         population = self._warm_population(X, min_components, max_components)

@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_esmem import GeneticEMMixture, OrderedMultipleRunsMixture, baselines
+from sklearn_esmem._degeneracy import collapsed_components, data_covariance
 from sklearn_esmem._em import COVARIANCE_TYPES, run_em
 from sklearn_esmem._evolution import SearchSettings, kmeans_parameters
 from sklearn_esmem._placement import TaskPlacement
@@ -596,3 +597,37 @@ def test_refinement_switches_off_a_component_emptied_by_em():
     refined, _, n_repaired = _refine_task(X, individual, False, _settings())
     assert_array_equal(refined.active, [1, 1, 1, 0])
     assert n_repaired >= 1 and np.isfinite(refined.criterion)
+
+
+def _with_a_point_mass():
+    # Two blobs and 30 copies of one point: a component on the copies has a
+    # covariance of reg_covar only, and a likelihood no sound mixture matches.
+    rng = np.random.RandomState(0)
+    return np.vstack(
+        [rng.normal(0, 1, (150, 2)), rng.normal(8, 1, (150, 2)), np.full((30, 2), 4.0)]
+    )
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        OrderedMultipleRunsMixture(n_passes=1, max_components=5, random_state=0),
+        GeneticEMMixture(max_components=5, random_state=0),
+    ],
+    ids=["OMR-EM", "GA-EM"],
+)
+def test_no_collapsed_component_wins(estimator):
+    X = _with_a_point_mass()
+    estimator.fit(X)
+    collapsed = collapsed_components(
+        estimator.covariances_, "full", data_covariance(X), estimator.reg_covar
+    )
+    assert not collapsed.any()
+
+
+def test_a_degenerate_run_ranks_after_every_sound_one():
+    sound = baselines._Run(None, 1000.0, 1, 0)
+    degenerate = baselines._Run(None, -1000.0, 1, 0, degenerate=True)
+    failed = baselines._Run(None, np.nan, 1, 0)
+    ranked = sorted([degenerate, failed, sound], key=baselines._Run.sort_key)
+    assert ranked[0] is sound and ranked[1] is degenerate
