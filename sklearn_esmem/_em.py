@@ -40,6 +40,10 @@ _EXP_FLOOR = -700.0
 
 _TINY = np.finfo(float).tiny
 
+# A variance below the square of this many ulps of its component's mean is
+# rounding: the values do not vary at float64's precision.
+_RESOLUTION = 100 * np.finfo(float).eps
+
 
 class MixtureParameters:
     """Weights, means and covariances of one Gaussian mixture.
@@ -193,36 +197,49 @@ def _variances(covariances, covariance_type):
     return covariances
 
 
-def _collapsed(covariances, covariance_type, floor):
-    """Which components have a variance below the floor, in any layout.
+def _collapsed(covariances, means, covariance_type, floor):
+    """Which variances a component has collapsed to, in their layout.
 
-    Along that feature the component sits on (copies of) one value: a
-    constant feature (variances of 1e-32 measured, rounding of the constant,
-    with ``reg_covar=0``), or, with every variance below, one point (1e-259,
-    from responsibilities floored at e^-600). Cholesky passes on it, its
-    pivots being large relative to its own diagonal, yet such a variance
-    means nothing at the scale of the data, and the density it gives is
-    unbounded but for it. Returns one flag per component, a single one for
-    ``tied``.
+    A variance below the floor of :func:`_variance_floor` is collapsed when
+    it is rounding, below the resolution of its component's values (a
+    constant feature: 1e-32 measured with ``reg_covar=0``), or when every
+    variance of its component is below the floor, the component sitting on
+    (copies of) one point (1e-259, from responsibilities floored at
+    e^-600). Cholesky passes on either, its pivots being large relative to
+    its own diagonal, yet the density is unbounded but for such a variance.
+    Any other variance is left alone, however small beside the largest, so
+    that features of very different scales keep theirs: flooring it would
+    raise the variances of a feature a million times narrower than another
+    (in standard deviation), and favour mixtures of more components, whose
+    floor is lower.
     """
+    variances = _variances(covariances, covariance_type)
+    below = variances < floor
     if covariance_type == "spherical":
-        return covariances < floor
-    return _variances(covariances, covariance_type).min(axis=-1) < floor
+        return below  # a component's only variance
+    magnitudes = np.abs(means)
+    if covariance_type == "tied":
+        magnitudes = magnitudes.max(axis=0)
+    with np.errstate(over="ignore"):
+        # Means too large to square resolve no variance: an infinite bound.
+        rounding = variances < (_RESOLUTION * magnitudes) ** 2
+    return below & (rounding | below.all(axis=-1, keepdims=True))
 
 
-def _repair_covariances(covariances, covariance_type, reg_covar):
+def _repair_covariances(covariances, means, covariance_type, reg_covar):
     """Make every covariance positive definite; return it and the count fixed."""
     floor = _variance_floor(covariances, reg_covar)
     covariances = covariances.copy()
     if covariance_type in ("diag", "spherical"):
-        bad = ~np.isfinite(covariances) | (covariances < floor)
+        bad = ~np.isfinite(covariances) | (covariances <= 0.0)
+        bad |= _collapsed(covariances, means, covariance_type, floor)
         covariances[bad] = floor
         n_bad = int(np.any(np.atleast_2d(bad.T).T, axis=-1).sum())
         return covariances, n_bad
     if covariance_type == "tied":
         return _floor_eigenvalues(covariances, floor), 1
     n_bad = 0
-    collapsed = _collapsed(covariances, covariance_type, floor)
+    collapsed = _collapsed(covariances, means, covariance_type, floor).any(axis=1)
     for j, covariance in enumerate(covariances):
         try:
             # np.linalg.cholesky returns NaNs rather than raising on NaN or
@@ -274,11 +291,11 @@ def _precision_cholesky(covariances, covariance_type):
 def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0):
     """Build :class:`MixtureParameters`, repairing covariances if needed.
 
-    A covariance of any type with a variance below the floor of
-    :func:`_variance_floor` (a constant feature, a collapsed component), or
+    A covariance of any type with a collapsed variance (see
+    :func:`_collapsed`: a constant feature, a component on one point), or
     one that is not positive definite (rounding on near-singular data), has
-    its variances or eigenvalues raised to that floor instead of aborting
-    the fit.
+    its variances or eigenvalues raised to the floor of
+    :func:`_variance_floor` instead of aborting the fit.
 
     Returns
     -------
@@ -289,11 +306,15 @@ def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0)
     n_repaired = 0
     try:
         covariances = np.asarray(covariances)
-        # One floor for every covariance type (see _collapsed): a variance
-        # below it is repaired, and the fit says so.
-        lowest = _variances(covariances, covariance_type).min()
-        if lowest < _variance_floor(covariances, reg_covar):
-            raise ValueError("a variance below the floor")
+        # One rule for every covariance type (see _collapsed): a collapsed
+        # variance is raised to the floor, and the fit says so. Only a
+        # variance below the floor can be collapsed, which is rare: the
+        # finer test only then.
+        floor = _variance_floor(covariances, reg_covar)
+        if _variances(covariances, covariance_type).min() < floor and np.any(
+            _collapsed(covariances, means, covariance_type, floor)
+        ):
+            raise ValueError("a collapsed variance")
         if covariance_type == "full" and _compiled.available(np.shape(covariances)[-1]):
             # The checks below and the factors in one compiled call, which
             # gives None exactly where they would raise.
@@ -307,7 +328,7 @@ def make_parameters(weights, means, covariances, covariance_type, reg_covar=0.0)
             precisions_cholesky = _precision_cholesky(covariances, covariance_type)
     except ValueError:
         covariances, n_repaired = _repair_covariances(
-            covariances, covariance_type, reg_covar
+            covariances, means, covariance_type, reg_covar
         )
         n_repaired = max(n_repaired, 1)
         precisions_cholesky = _precision_cholesky(covariances, covariance_type)

@@ -626,6 +626,22 @@ def test_a_constant_feature_without_regularisation_is_floored_and_reported(
     assert variances.min() >= 1e-10 * variances.max() * (1 - 1e-6)
 
 
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag"])
+def test_features_of_very_different_scales_are_not_regularised(covariance_type):
+    # Standard deviations of 1 and 1e6: each feature keeps its own variances,
+    # and the fit is that of the data scaled to one scale.
+    X = _blobs()
+    est = _estimator(covariance_type=covariance_type)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*regularised")
+        est.fit(X * np.array([1.0, 1e6]))
+    assert (
+        est.n_components_
+        == _estimator(covariance_type=covariance_type).fit(X).n_components_
+    )
+    assert est.n_repaired_ == 0
+
+
 def test_a_well_posed_fit_gives_no_regularisation_warning():
     X = np.random.RandomState(0).standard_normal((200, 2))
     with warnings.catch_warnings():

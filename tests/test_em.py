@@ -751,14 +751,16 @@ def test_make_parameters_keeps_healthy_covariances(covariance_type):
     _assert_precisions_match(parameters)
 
 
-# One variance at the rounding level of a constant feature (1e-32 measured
-# with reg_covar=0), next to a healthy component where the layout has one.
+# One variance at the rounding level of a constant feature of value 7 (1e-32
+# measured with reg_covar=0), next to a healthy component where the layout
+# has one.
 _AT_ROUNDING_LEVEL = {
     "full": np.array([np.diag([2.0, 1e-32]), np.eye(2)]),
     "tied": np.diag([2.0, 1e-32]),
     "diag": np.array([[2.0, 1e-32], [1.0, 1.0]]),
     "spherical": np.array([1e-32, 2.0]),
 }
+_CONSTANT_SECOND_FEATURE = np.array([[0.0, 7.0], [3.0, 7.0]])
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
@@ -768,7 +770,11 @@ def test_make_parameters_floors_a_variance_at_rounding_level(covariance_type):
     # variance, and counts the repair (which the fit reports).
     covariances = _AT_ROUNDING_LEVEL[covariance_type]
     parameters, n_repaired = make_parameters(
-        np.array([0.5, 0.5]), np.zeros((2, 2)), covariances, covariance_type, 0.0
+        np.array([0.5, 0.5]),
+        _CONSTANT_SECOND_FEATURE,
+        covariances,
+        covariance_type,
+        0.0,
     )
     assert n_repaired == 1
     _assert_positive_definite(parameters)
@@ -778,6 +784,24 @@ def test_make_parameters_floors_a_variance_at_rounding_level(covariance_type):
     if covariance_type != "tied":
         # The healthy component is left as it was.
         assert_array_equal(parameters.covariances[1], covariances[1])
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag"])
+def test_make_parameters_keeps_a_small_variance_that_is_not_rounding(
+    covariance_type,
+):
+    # A feature a million times narrower than another (in standard
+    # deviation), 1e-12 of the largest variance but far above the rounding
+    # of its values: a real spread, kept as it is.
+    full = np.array([np.diag([1.0, 1e12]), np.diag([2.0, 3e12])])
+    weights = np.array([0.5, 0.5])
+    covariances = from_full_covariances(full, covariance_type, weights)
+    means = np.array([[-3.0, -3e6], [3.0, 3e6]])
+    parameters, n_repaired = make_parameters(
+        weights, means, covariances, covariance_type, 1e-6
+    )
+    assert n_repaired == 0
+    assert_array_equal(parameters.covariances, covariances)
 
 
 _symmetric_or_diagonal = st.sampled_from(COVARIANCE_TYPES).flatmap(
