@@ -109,7 +109,7 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
         children refined by the same rule. With either, the operator follows
         Horta and Campello's rule: a parent repeats the operator of its
         latest child if that child beat it, and switches otherwise. See
-        :ref:`search`.
+        :ref:`esmem-search`.
 
     max_time : float, default=None
         Wall-clock budget of the whole fit in seconds; None means no budget.
