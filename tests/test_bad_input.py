@@ -517,7 +517,7 @@ def test_generation_task_replaces_non_finite_individual(monkeypatch):
     assert len(starts) == 1
     assert settings.min_components <= starts[0] <= settings.max_components
     assert result.n_repaired >= 1
-    for individual in (result.parent, result.child):
+    for individual in (result.parent, *result.children):
         assert np.isfinite(individual.criterion)
         assert np.all(np.isfinite(individual.parameters.means))
         assert np.all(np.abs(individual.parameters.means) < 100)
