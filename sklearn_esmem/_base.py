@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from . import criteria
-from ._degeneracy import collapsed_components, data_covariance
+from ._degeneracy import collapsed_in, data_covariance
 from ._em import (
     COVARIANCE_TYPES,
     drop_components,
@@ -237,12 +237,8 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
         return self
 
     def _collapsed(self, X, parameters, sample_weight):
-        return collapsed_components(
-            parameters.covariances,
-            parameters.covariance_type,
-            data_covariance(X, sample_weight),
-            self.reg_covar,
-            parameters.n_components,
+        return collapsed_in(
+            parameters, data_covariance(X, sample_weight), self.reg_covar
         )
 
     def _without_collapsed(self, X, final, sample_weight, start, min_components):

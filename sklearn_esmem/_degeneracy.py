@@ -19,7 +19,7 @@ import numpy as np
 
 from ._kernels import full_matrices
 
-__all__ = ["collapsed_components"]
+__all__ = ["collapsed_components", "collapsed_in"]
 
 # A smallest eigenvalue within this factor of the floor sits on the floor:
 # what the data add to it there is less than the regularisation itself.
@@ -82,3 +82,14 @@ def collapsed_components(
     # The data's variance along each component's thinnest direction.
     spread = np.einsum("km,mn,kn->k", direction, data_cov, direction)
     return (smallest <= _AT_FLOOR * floor) & (spread >= _DATA_SPREAD * floor)
+
+
+def collapsed_in(parameters, data_cov, reg_covar):
+    """:func:`collapsed_components` of a ``MixtureParameters``."""
+    return collapsed_components(
+        parameters.covariances,
+        parameters.covariance_type,
+        data_cov,
+        reg_covar,
+        parameters.n_components,
+    )

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.cluster import KMeans
 
-from ._degeneracy import collapsed_components, data_covariance
+from ._degeneracy import collapsed_in, data_covariance
 from ._em import drop_components, make_parameters, n_parameters, run_em
 from ._kernels import gaussian_parameters
 from ._mutation import PAPER, choose_operator, feasible_operator, mutate
@@ -270,25 +270,17 @@ def _collapsed(parameters, settings):
     """The components of ``parameters`` collapsed onto a lower-dimensional set."""
     if settings.data_covariance is None or "collapse" not in settings.mechanisms:
         return np.zeros(parameters.n_components, dtype=bool)
-    return collapsed_components(
-        parameters.covariances,
-        parameters.covariance_type,
-        settings.data_covariance,
-        settings.reg_covar,
-        parameters.n_components,
-    )
+    return collapsed_in(parameters, settings.data_covariance, settings.reg_covar)
 
 
 def refine_child(X, child, parent, settings, n_samples, sample_weight=None):
-    """Refine a child until it beats its parent, or cannot in its step budget.
+    """Refine a child while it can still catch its parent, within a step budget.
 
     A child's first steps repair what the mutation broke, and five of them
-    rarely tell: on the overlapping 7 x 7 grid, merges that ended 18 nats
-    of MDL better than their converged parent stood 200 nats worse after
-    five steps. So a child is refined ``n_em_steps`` at a time, up to
-    :data:`_CHILD_STEP_FACTOR` times as many, while the pace of its last
-    steps could still close the gap to its parent; a child that beats its
-    parent stops there, as the next generation refines it anyway.
+    rarely tell what it is worth once converged. So a child is refined
+    ``n_em_steps`` at a time, up to :data:`_CHILD_STEP_FACTOR` times as many,
+    and stops once the pace of its last steps could no longer close the gap
+    to its parent over the steps left, or once its EM converges.
 
     Returns
     -------

@@ -23,7 +23,7 @@ from sklearn.utils._param_validation import Interval
 
 from . import criteria
 from ._base import BaseSearchMixture, SearchOutcome
-from ._degeneracy import collapsed_components, data_covariance
+from ._degeneracy import collapsed_in, data_covariance
 from ._em import (
     drop_components,
     e_step,
@@ -117,18 +117,11 @@ def _omr_run(X, n_components, seed, settings, max_iter, n_samples, sample_weight
         criterion,
         int(result.n_iter),
         int(n_repaired + result.n_repaired),
-        bool(_collapsed(result.parameters, settings.data_covariance, settings).any()),
-    )
-
-
-def _collapsed(parameters, data_cov, settings):
-    """The components of ``parameters`` collapsed onto a lower-dimensional set."""
-    return collapsed_components(
-        parameters.covariances,
-        parameters.covariance_type,
-        data_cov,
-        settings.reg_covar,
-        parameters.n_components,
+        bool(
+            collapsed_in(
+                result.parameters, settings.data_covariance, settings.reg_covar
+            ).any()
+        ),
     )
 
 
@@ -675,7 +668,9 @@ def _refine_task(X, individual, keep_weights, settings, sample_weight=None):
     if settings.data_covariance is not None:
         # A component collapsed onto repeated or discretised values wins on
         # the data's rounding: it is switched off too.
-        kept &= ~_collapsed(parameters, settings.data_covariance, settings)
+        kept &= ~collapsed_in(
+            parameters, settings.data_covariance, settings.reg_covar
+        )
     if not kept.all() and kept.any():
         refined.active[np.flatnonzero(refined.active)[~kept]] = False
         parameters = drop_components(parameters, kept, settings.reg_covar)
