@@ -668,9 +668,7 @@ def _refine_task(X, individual, keep_weights, settings, sample_weight=None):
     if settings.data_covariance is not None:
         # A component collapsed onto repeated or discretised values wins on
         # the data's rounding: it is switched off too.
-        kept &= ~collapsed_in(
-            parameters, settings.data_covariance, settings.reg_covar
-        )
+        kept &= ~collapsed_in(parameters, settings.data_covariance, settings.reg_covar)
     if not kept.all() and kept.any():
         refined.active[np.flatnonzero(refined.active)[~kept]] = False
         parameters = drop_components(parameters, kept, settings.reg_covar)
