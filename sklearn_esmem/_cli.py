@@ -775,14 +775,23 @@ def _build_parser():
         help="reproduce the paper's Tables 4 and 5",
         description=(
             "Run the variant study (Table 4) and the time-budget study against "
-            "OMR-EM and GA-EM (Table 5); write results.md and plots to --output."
+            "OMR-EM and GA-EM (Table 5); write the records (records.jsonl, "
+            "run.json), results.md, tables.rst and plots to --output."
         ),
     )
     bench.add_argument(
         "--output",
         default="esmem_bench",
         metavar="DIR",
-        help="folder for results.md and the plots (default: esmem_bench)",
+        help="folder for the records, tables and plots (default: esmem_bench)",
+    )
+    bench.add_argument(
+        "--tables-only",
+        metavar="DIR",
+        help=(
+            "fit nothing: rebuild results.md and tables.rst from the records "
+            "that an earlier bench run saved in DIR"
+        ),
     )
     bench.add_argument(
         "--quick",
@@ -824,8 +833,19 @@ def main(argv=None):
     elif args.command == "fit":
         return _fit_from_args(args)
     elif args.command == "bench":
-        from .benchmark import run_benchmark
+        from .benchmark import run_benchmark, write_reports
 
+        if args.tables_only is not None:
+            try:
+                write_reports(args.tables_only, plots=False, stream=sys.stdout)
+            except FileNotFoundError as exc:
+                print(
+                    f"python -m sklearn_esmem bench: error: no saved run in "
+                    f"{args.tables_only} ({exc.filename} is missing)",
+                    file=sys.stderr,
+                )
+                return 2
+            return 0
         studies = ("variants", "budget") if args.study == "all" else (args.study,)
         run_benchmark(
             output_dir=args.output,

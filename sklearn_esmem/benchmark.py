@@ -1,11 +1,15 @@
 """Reproduction of the paper's experiments: Table 4 (variants) and Table 5 (time).
 
-``python -m sklearn_esmem bench`` runs both studies and writes Markdown tables,
-with the paper's numbers beside ours, and PNG plots to a folder.
+``python -m sklearn_esmem bench`` runs both studies and writes to a folder
+their records (``records.jsonl``, ``run.json``), from which it builds
+Markdown tables (``results.md``) and a reStructuredText fragment
+(``tables.rst``, included by the documentation), the paper's numbers beside
+ours, and PNG plots; ``bench --tables-only DIR`` rebuilds the tables alone.
 
 * The **variant study** (paper section 5.1) runs the eight ESM-EM variants
   ``n_runs`` times on each data set, averages the final MDL, the EM
-  iterations (EMS) and ``|k - k_true|`` over the runs, ranks the variants per
+  iterations of the search summed over its individuals (EMS) and
+  ``|k - k_true|`` over the runs, ranks the variants per
   data set (1 = best) and averages the ranks over the data sets. It also
   reports the held-out negative log-likelihood per object, relative to the
   SVD variant, on 10,000 samples of the true mixture.
@@ -15,8 +19,10 @@ with the paper's numbers beside ours, and PNG plots to a folder.
   each has reached is ranked (1 = best) and averaged over trials and data sets.
 """
 
-import math
+import json
+import os
 import platform
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -38,7 +44,9 @@ __all__ = [
     "run_benchmark",
     "run_budget_study",
     "run_variant_study",
+    "tables_rst",
     "variant_table",
+    "write_reports",
 ]
 
 # The paper's Table 4: average ranks (MDL, EMS, K, average); lower is better.
@@ -157,6 +165,9 @@ def run_variant_study(
     -------
     records : list of dict
         One per fit: dataset, variant, run, mdl, ems, k, k_error, held_out_nll.
+        ``ems`` is the fit's ``n_em_iter_total_``: the EM iterations of the
+        search, summed over every parent and child it refined, without the
+        final EM.
 
     Examples
     --------
@@ -236,40 +247,57 @@ def variant_table(records):
     >>> print(table.splitlines()[2])
     | SVD | 1.00 | 4.50 | 4.50 | 3.33 | 5.03 | 3.57 | 4.99 | 4.53 |
     """
-    datasets = sorted({r["dataset"] for r in records})
-    variants = list(VARIANTS)
-    ranks = {
-        key: _average_ranks(_mean_by(records, key, datasets, variants))
-        for key in ("mdl", "ems", "k_error")
-    }
+    ranks = _variant_ranks(records)
     lines = [
         "| variant | MDL | EMS | K | Avg "
         "| paper MDL | paper EMS | paper K | paper Avg |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for j, variant in enumerate(variants):
-        ours = [ranks[key][j] for key in ("mdl", "ems", "k_error")]
-        paper = PAPER_TABLE4[variant]
+    for variant, ours in zip(VARIANTS, ranks, strict=True):
         lines.append(
             f"| {variant} | "
             + " | ".join(f"{value:.2f}" for value in ours)
-            + f" | {np.mean(ours):.2f} | "
-            + " | ".join(f"{value:.2f}" for value in paper)
+            + " | "
+            + " | ".join(f"{value:.2f}" for value in PAPER_TABLE4[variant])
             + " |"
         )
-    held_out = _mean_by(records, "held_out_nll", datasets, variants)
-    svd = variants.index("SVD")
     held_lines = [
-        "| data set | " + " | ".join(variants) + " |",
-        "|---|" + "---|" * len(variants),
+        "| data set | " + " | ".join(VARIANTS) + " |",
+        "|---|" + "---|" * len(VARIANTS),
     ]
-    for name, row in zip(datasets, held_out, strict=True):
-        if np.isnan(row).any():  # no true mixture (shapes, digits)
-            continue
-        held_lines.append(
-            f"| {name} | " + " | ".join(f"{v - row[svd]:+.2e}" for v in row) + " |"
-        )
+    for name, row in _held_out_differences(records):
+        held_lines.append(f"| {name} | " + " | ".join(f"{v:+.2e}" for v in row) + " |")
     return "\n".join(lines), "\n".join(held_lines)
+
+
+def _variant_ranks(records):
+    """Average ranks, shape (8 variants, 4): MDL, EMS, K and their mean.
+
+    Rows follow :data:`~sklearn_esmem.VARIANTS`; K is NaN when no data set
+    has a true number of components.
+    """
+    datasets = sorted({r["dataset"] for r in records})
+    variants = list(VARIANTS)
+    ranks = np.column_stack(
+        [
+            _average_ranks(_mean_by(records, key, datasets, variants))
+            for key in ("mdl", "ems", "k_error")
+        ]
+    )
+    return np.column_stack([ranks, ranks.mean(axis=1)])
+
+
+def _held_out_differences(records):
+    """(data set, each variant's mean held-out NLL minus SVD's), true mixtures only."""
+    datasets = sorted({r["dataset"] for r in records})
+    held_out = _mean_by(records, "held_out_nll", datasets, list(VARIANTS))
+    svd = list(VARIANTS).index("SVD")
+    return [
+        (name, row - row[svd])
+        for name, row in zip(datasets, held_out, strict=True)
+        # No true mixture (shapes, digits): nothing to score on.
+        if not np.isnan(row).any()
+    ]
 
 
 def _best_within(history, budget):
@@ -416,6 +444,10 @@ def budget_table(records):
     return "\n".join(lines)
 
 
+def _plot_name(dataset):
+    return f"budget_{dataset.replace(' ', '_')}.png"
+
+
 def plot_budget_curves(records, output_dir):
     """Figure 8: mean MDL/N against n_p, one PNG per data set. Needs matplotlib."""
     from matplotlib.figure import Figure
@@ -445,10 +477,416 @@ def plot_budget_curves(records, output_dir):
         ax.set_ylabel("best MDL / N")
         ax.set_title(name)
         ax.legend()
-        path = Path(output_dir) / f"budget_{name.replace(' ', '_')}.png"
+        path = Path(output_dir) / _plot_name(name)
         figure.savefig(path, dpi=100)
         paths.append(path)
     return paths
+
+
+# The files of an output folder: the run's settings, its records (one JSON
+# line per fit or trial), and the reports rebuilt from them.
+RUN_FILE = "run.json"
+RECORDS_FILE = "records.jsonl"
+RESULTS_FILE = "results.md"
+TABLES_FILE = "tables.rst"
+
+
+def _command(output_dir, quick, datasets, n_runs, n_jobs, studies, mutation, seed):
+    """The ``bench`` command line that repeats a run of :func:`run_benchmark`."""
+    parts = ["python -m sklearn_esmem bench"]
+    if quick:
+        parts.append("--quick")
+    if datasets is not None:
+        parts.append("--datasets " + " ".join(shlex.quote(d) for d in datasets))
+    if n_runs is not None:
+        parts.append(f"--n-runs {n_runs}")
+    if set(studies) != {"variants", "budget"}:
+        parts.append(f"--study {studies[0]}")
+    if n_jobs is not None:
+        parts.append(f"--n-jobs {n_jobs}")
+    if mutation != "paper":
+        parts.append(f"--mutation {mutation}")
+    parts.append(f"--output {shlex.quote(str(output_dir))}")
+    command = " ".join(parts)
+    # The command line has no seed option: another seed is a Python call.
+    return command if seed == 0 else f"{command} (random_state={seed}, from Python)"
+
+
+def _environment():
+    import scipy
+    import sklearn
+
+    from . import __version__
+
+    return {
+        "machine": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "n_cpus": os.cpu_count(),
+        "versions": {
+            "Python": platform.python_version(),
+            "NumPy": np.__version__,
+            "SciPy": scipy.__version__,
+            "scikit-learn": sklearn.__version__,
+            "sklearn_esmem": __version__,
+        },
+    }
+
+
+def _json_default(value):
+    # NumPy scalars (np.int64 counts) are not JSON; their Python values are.
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _record_key(record):
+    variant = record.get("variant")
+    return (
+        record.get("dataset", ""),
+        list(VARIANTS).index(variant) if variant in VARIANTS else -1,
+        record.get("run", record.get("trial", 0)),
+    )
+
+
+def _save_records(output_dir, run, records):
+    """Write ``run`` as ``run.json`` and ``records`` as ``records.jsonl``.
+
+    ``records`` maps a study ("variants", "budget") to its records; each
+    becomes one JSON line with its ``study``. A budget within which nothing
+    was reached is written as ``Infinity``, which Python's json reads back.
+    """
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / RUN_FILE).write_text(json.dumps(run, indent=1) + "\n")
+    with open(output_dir / RECORDS_FILE, "w") as file:
+        for study, study_records in records.items():
+            # Fits end in any order; sorted, two runs' files differ in values only.
+            for record in sorted(study_records, key=_record_key):
+                line = json.dumps({"study": study, **record}, default=_json_default)
+                file.write(line + "\n")
+
+
+def _load_records(output_dir):
+    """``(run, records)`` as :func:`_save_records` wrote them."""
+    output_dir = Path(output_dir)
+    run = json.loads((output_dir / RUN_FILE).read_text())
+    records = {}
+    with open(output_dir / RECORDS_FILE) as file:
+        for line in file:
+            if line.strip():
+                record = json.loads(line)
+                records.setdefault(record.pop("study"), []).append(record)
+    return run, records
+
+
+def _ordinal(n):
+    if n % 100 in (11, 12, 13):
+        return f"{n}th"
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th') }"
+
+
+def _leaders(names, values):
+    """The names with the lowest value as printed (2 decimals), and that value."""
+    printed = [round(float(v), 2) for v in values]
+    low = min(printed)
+    best = [name for name, v in zip(names, printed, strict=True) if v == low]
+    if len(best) == 1:
+        return best[0], f"{low:.2f}"
+    if len(best) == len(names):
+        return f"all {len(names)} tied", f"{low:.2f}"
+    return ", ".join(best[:-1]) + f" and {best[-1]}", f"{low:.2f} each"
+
+
+def _place(values, index):
+    """Rank of ``values[index]`` among ``values`` as printed: "2nd", "tied 3rd"."""
+    printed = [round(float(v), 2) for v in values]
+    mine = printed[index]
+    place = _ordinal(1 + sum(v < mine for v in printed))
+    tied = sum(v == mine for v in printed) > 1
+    return f"{'tied ' if tied else ''}{place} of {len(values)}"
+
+
+def _rst_table(title, header, rows):
+    """A reStructuredText list-table."""
+    lines = [f".. list-table:: {title}", "   :header-rows: 1", ""]
+    for row in [header, *rows]:
+        lines.append(f"   * - {row[0]}")
+        lines += [f"     - {cell}" for cell in row[1:]]
+    return lines
+
+
+def _plural(n, word):
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _run_summary(run, literal):
+    """Sentences saying how the run was made; ``literal`` marks up code."""
+    versions = ", ".join(f"{name} {v}" for name, v in run["versions"].items())
+    mutation = literal(f'mutation="{run["mutation"]}"')
+    sentences = [
+        f"Run on {run['date']} with {literal(run['command'])} "
+        f"({run['machine']}, {run['processor']}, {_plural(run['n_cpus'], 'CPU')}; "
+        f"{versions}).",
+        f"Data sets ({len(run['datasets'])}): {', '.join(run['datasets'])}.",
+    ]
+    if "variants" in run["studies"]:
+        sentences.append(
+            f"Variant study: each of the {len(VARIANTS)} variants fitted "
+            f"{_plural(run['n_runs'], 'time')} on each data set, with {mutation}."
+        )
+    if "budget" in run["studies"]:
+        sentences.append(
+            f"Time-budget study: {_plural(run['n_trials'], 'trial')} of "
+            f"{run['n_passes']} OMR-EM passes on each data set, ESM-EM with "
+            f"{mutation}."
+        )
+    sentences.append(f"Wall time: {run['wall_time']:.0f} s.")
+    return sentences
+
+
+def _variant_rst(records):
+    ranks = _variant_ranks(records)
+    paper = np.array([PAPER_TABLE4[variant] for variant in VARIANTS])
+    columns = ("MDL", "EMS", "K", "Avg")
+    lines = _rst_table(
+        "Table 4, reproduced: average ranks of the variants (1 = best), "
+        "ours beside the paper's",
+        ["variant", *columns, *(f"paper {c}" for c in columns)],
+        [
+            [variant, *(f"{v:.2f}" for v in ours), *(f"{v:.2f}" for v in theirs)]
+            for variant, ours, theirs in zip(VARIANTS, ranks, paper, strict=True)
+        ],
+    )
+    esmem = list(VARIANTS).index("VS-PLL")
+    lines += [
+        "",
+        "Per column, the best variant (the lowest average rank) here and in "
+        "the paper, and the place of VS-PLL, the paper's ESM-EM, among the "
+        f"{len(VARIANTS)}:",
+        "",
+    ]
+    for j, column in enumerate(columns):
+        theirs = _leaders(VARIANTS, paper[:, j])
+        if np.isnan(ranks[:, j]).any():
+            lines.append(
+                f"* **{column}**: not ranked here (no data set with a true "
+                f"number of components); best in the paper: {theirs[0]} "
+                f"({theirs[1]}), where VS-PLL is {_place(paper[:, j], esmem)}."
+            )
+            continue
+        ours = _leaders(VARIANTS, ranks[:, j])
+        lines.append(
+            f"* **{column}**: best here: {ours[0]} ({ours[1]}); best in the "
+            f"paper: {theirs[0]} ({theirs[1]}). VS-PLL is "
+            f"{_place(ranks[:, j], esmem)} here and "
+            f"{_place(paper[:, j], esmem)} in the paper."
+        )
+    lines.append("")
+    differences = _held_out_differences(records)
+    if differences:
+        lines += _rst_table(
+            "Held-out negative log-likelihood per object, minus the SVD "
+            "variant's (negative is better than SVD)",
+            ["data set", *VARIANTS],
+            [[name, *(f"{v:+.2e}" for v in row)] for name, row in differences],
+        )
+        largest = ", ".join(
+            f"{name} {np.abs(row).max():.1e}" for name, row in differences
+        )
+        lines += [
+            "",
+            "The largest difference from SVD on each data set, in nats per "
+            f"object: {largest}.",
+            "",
+        ]
+    return lines
+
+
+def _budget_rst(records):
+    ranks = budget_ranks(records)
+    rows = []
+    for n, row in enumerate(ranks, start=1):
+        paper = PAPER_TABLE5[n - 1] if n <= len(PAPER_TABLE5) else ()
+        rows.append(
+            [str(n), *(f"{v:.2f}" for v in row), *(f"{v:.2f}" for v in paper)]
+            + [""] * (len(ALGORITHMS) - len(paper))
+        )
+    lines = _rst_table(
+        "Table 5, reproduced: average MDL rank at OMR-EM's budget T(n_p) "
+        "(1 = best), ours beside the paper's",
+        ["n_p", *ALGORITHMS, *(f"paper {a}" for a in ALGORITHMS)],
+        rows,
+    )
+    esmem = ALGORITHMS.index("ESM-EM")
+    lines += [
+        "",
+        "At each budget, the best algorithm (the lowest average rank) here and "
+        "in the paper, and the place of ESM-EM among the three:",
+        "",
+    ]
+    for n, row in enumerate(ranks, start=1):
+        ours = _leaders(ALGORITHMS, row)
+        text = (
+            f"* n_p = {n}: best here: {ours[0]} ({ours[1]}), ESM-EM "
+            f"{_place(row, esmem)}"
+        )
+        if n <= len(PAPER_TABLE5):
+            paper = PAPER_TABLE5[n - 1]
+            theirs = _leaders(ALGORITHMS, paper)
+            text += (
+                f"; best in the paper: {theirs[0]} ({theirs[1]}), ESM-EM "
+                f"{_place(paper, esmem)}"
+            )
+        lines.append(text + ".")
+    lines.append("")
+    return lines
+
+
+def tables_rst(run, records):
+    """The reproduced tables as a reStructuredText fragment, the paper's beside.
+
+    The fragment, written as ``tables.rst`` by :func:`write_reports`, is what
+    the documentation's reproduction page includes: a summary of the run,
+    Table 4 with the held-out table, Table 5, and after each table a list
+    that names, per column or budget, the best variant or algorithm here and
+    in the paper and the place of ESM-EM (VS-PLL). Places are taken on the
+    values as printed, so equal printed values are tied.
+
+    Parameters
+    ----------
+    run : dict
+        The run's settings, as saved in ``run.json``.
+    records : dict
+        ``{"variants": [...], "budget": [...]}``; a missing study is left out.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from sklearn_esmem.benchmark import tables_rst
+    >>> from sklearn_esmem.mixture import VARIANTS
+    >>> records = [
+    ...     {"dataset": "a", "variant": v, "mdl": float(i), "ems": 8 - i,
+    ...      "k_error": 0, "held_out_nll": None}
+    ...     for i, v in enumerate(VARIANTS)]
+    >>> text = tables_rst(None, {"variants": records})
+    >>> print(next(line for line in text.splitlines() if "**MDL**" in line))
+    * **MDL**: best here: SVD (1.00); best in the paper: VS-PLL (4.01). VS-PLL is 6th of 8 here and 1st of 8 in the paper.
+    """  # noqa: E501
+    lines = [
+        ".. Generated by python -m sklearn_esmem bench from the records beside",
+        "   this file; rebuilt by bench --tables-only, not edited by hand.",
+        "",
+    ]
+    if run is not None:
+        sentences = _run_summary(run, lambda text: f"``{text}``")
+        sentences.append(
+            f"The tables are built from the run's records (``{RECORDS_FILE}`` "
+            "beside this file); ``python -m sklearn_esmem bench --tables-only "
+            f"{shlex.quote(run['output'])}`` rebuilds them."
+        )
+        lines += [" ".join(sentences), ""]
+    if records.get("variants"):
+        lines += _variant_rst(records["variants"])
+    if records.get("budget"):
+        lines += _budget_rst(records["budget"])
+    return "\n".join(lines)
+
+
+def _results_md(run, records, output_dir):
+    sections = [
+        "# ESM-EM: the paper's experiments, reproduced",
+        "",
+        *_run_summary(run, lambda text: f"`{text}`"),
+        "",
+    ]
+    if records.get("variants"):
+        table, held_out = variant_table(records["variants"])
+        sections += [
+            "## Table 4: average ranks of the variants (lower is better)",
+            "",
+            table,
+            "",
+            "## Held-out negative log-likelihood per object, minus SVD's",
+            "",
+            "(10,000 samples of the true mixture; negative is better than SVD.)",
+            "",
+            held_out,
+            "",
+        ]
+    if records.get("budget"):
+        sections += [
+            "## Table 5: average MDL rank at OMR-EM's budget T(n_p) (1 = best)",
+            "",
+            budget_table(records["budget"]),
+            "",
+        ]
+        for name in sorted({r["dataset"] for r in records["budget"]}):
+            path = Path(output_dir) / _plot_name(name)
+            if path.is_file():
+                sections.append(f"![{path.stem}]({path.name})")
+        sections.append("")
+    return "\n".join(sections).rstrip() + "\n"
+
+
+def write_reports(output_dir, plots=True, stream=None):
+    """Rebuild ``results.md`` and ``tables.rst`` from a run's saved records.
+
+    :func:`run_benchmark` calls it once the studies end; on its own it
+    redraws the tables of an earlier run without fitting anything
+    (``python -m sklearn_esmem bench --tables-only DIR``).
+
+    Parameters
+    ----------
+    output_dir : str or Path
+        A folder :func:`run_benchmark` wrote: it has ``run.json`` and
+        ``records.jsonl``.
+    plots : bool, default=True
+        Also redraw the time-budget plots (needs matplotlib).
+    stream : file-like, default=None
+        Where a line is printed per file written; None prints nothing.
+
+    Returns
+    -------
+    results : Path
+        ``results.md``: Markdown tables, the paper's numbers beside ours.
+    tables : Path
+        ``tables.rst``: the same as a reStructuredText fragment (see
+        :func:`tables_rst`).
+
+    Examples
+    --------
+    >>> import io, tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_esmem.benchmark import run_benchmark, write_reports
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = run_benchmark(folder, quick=True, datasets=["Letter A"], n_runs=1,
+    ...                   studies=("budget",), stream=io.StringIO())
+    >>> (folder / "tables.rst").unlink()
+    >>> results, tables = write_reports(folder, plots=False)
+    >>> results.name, tables.name, "Table 5, reproduced" in tables.read_text()
+    ('results.md', 'tables.rst', True)
+    """
+    output_dir = Path(output_dir)
+    run, records = _load_records(output_dir)
+    if plots and records.get("budget"):
+        try:
+            plot_budget_curves(records["budget"], output_dir)
+        except ImportError:
+            if stream is not None:
+                print(
+                    "matplotlib is not installed: no plots (pip install matplotlib)",
+                    file=stream,
+                )
+    results = output_dir / RESULTS_FILE
+    results.write_text(_results_md(run, records, output_dir))
+    tables = output_dir / TABLES_FILE
+    tables.write_text(tables_rst(run, records) + "\n")
+    if stream is not None:
+        print(f"Wrote {results} and {tables}", file=stream)
+    return results, tables
 
 
 def run_benchmark(
@@ -462,7 +900,11 @@ def run_benchmark(
     stream=None,
     mutation="paper",
 ):
-    """Run the studies and write ``results.md`` (and plots) to ``output_dir``.
+    """Run the studies and write their records, tables and plots to ``output_dir``.
+
+    The records go to ``records.jsonl`` and the run's settings to
+    ``run.json``; :func:`write_reports` then writes ``results.md``,
+    ``tables.rst`` and the plots from them.
 
     Parameters
     ----------
@@ -496,12 +938,17 @@ def run_benchmark(
     >>> import io, tempfile
     >>> from sklearn_esmem.benchmark import run_benchmark
     >>> folder = tempfile.mkdtemp()
-    >>> path = run_benchmark(folder, datasets=["Letter A"], n_runs=1,
-    ...                      studies=("variants",), stream=io.StringIO())
-    >>> path.name, "Table 4" in path.read_text()
+    >>> path = run_benchmark(folder, quick=True, datasets=["Letter A"], n_runs=1,
+    ...                      studies=("budget",), stream=io.StringIO())
+    >>> path.name, "Table 5" in path.read_text()
     ('results.md', True)
+    >>> sorted(p.name for p in path.parent.iterdir())
+    ['budget_Letter_A.png', 'records.jsonl', 'results.md', 'run.json', 'tables.rst']
     """
     stream = sys.stdout if stream is None else stream
+    command = _command(
+        output_dir, quick, datasets, n_runs, n_jobs, studies, mutation, random_state
+    )
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     if datasets is None:
@@ -510,57 +957,31 @@ def run_benchmark(
     n_runs = n_runs if n_runs is not None else (3 if quick else 10)
     n_passes = 5 if quick else 10
     start = time.perf_counter()
-    sections = [
-        "# ESM-EM: the paper's experiments, reproduced",
-        "",
-        f"Run on {time.strftime('%Y-%m-%d')}.",
-        "",
-        f"Command: `python -m sklearn_esmem bench{' --quick' if quick else ''}"
-        f" --n-jobs {n_jobs} --mutation {mutation}`; machine: {platform.platform()}, "
-        f"{platform.processor() or platform.machine()}, Python "
-        f"{platform.python_version()}.",
-        f"Data sets ({len(datasets)}): {', '.join(datasets)}; {n_runs} runs of "
-        f"each variant, {n_trials} budget trials of {n_passes} OMR-EM passes.",
-        "",
-    ]
+    records = {}
     if "variants" in studies:
-        records = run_variant_study(
+        records["variants"] = run_variant_study(
             datasets, n_runs, n_jobs, random_state, stream, mutation
         )
-        table, held_out = variant_table(records)
-        sections += [
-            "## Table 4: average ranks of the variants (lower is better)",
-            "",
-            table,
-            "",
-            "## Held-out negative log-likelihood per object, minus SVD's",
-            "",
-            "(10,000 samples of the true mixture; negative is better than SVD.)",
-            "",
-            held_out,
-            "",
-        ]
     if "budget" in studies:
-        records = run_budget_study(
+        records["budget"] = run_budget_study(
             datasets, n_trials, n_passes, n_jobs, random_state, stream, mutation
         )
-        sections += [
-            "## Table 5: average MDL rank at OMR-EM's budget T(n_p) (1 = best)",
-            "",
-            budget_table(records),
-            "",
-        ]
-        try:
-            paths = plot_budget_curves(records, output_dir)
-            sections += [f"![{p.stem}]({p.name})" for p in paths] + [""]
-        except ImportError:
-            print(
-                "matplotlib is not installed: no plots (pip install matplotlib)",
-                file=stream,
-            )
     elapsed = time.perf_counter() - start
-    sections.append(f"Wall time: {elapsed:.0f} s ({math.ceil(elapsed / 60)} min).")
-    path = output_dir / "results.md"
-    path.write_text("\n".join(sections) + "\n")
-    print(f"Wrote {path} in {elapsed:.0f} s", file=stream)
+    run = {
+        "command": command,
+        "output": str(output_dir),
+        "date": time.strftime("%Y-%m-%d"),
+        **_environment(),
+        "datasets": list(datasets),
+        "studies": [study for study in ("variants", "budget") if study in studies],
+        "n_runs": n_runs,
+        "n_trials": n_trials,
+        "n_passes": n_passes,
+        "mutation": mutation,
+        "random_state": random_state,
+        "wall_time": elapsed,
+    }
+    _save_records(output_dir, run, records)
+    path, _ = write_reports(output_dir, stream=stream)
+    print(f"Ran the studies in {elapsed:.0f} s", file=stream)
     return path

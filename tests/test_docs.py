@@ -5,8 +5,10 @@ installed (``pip install ".[docs]"``). It runs without executing the
 gallery (``-D plot_gallery=0``), so that it takes seconds, not minutes; set
 ``SKLEARN_ESMEM_DOCS_GALLERY=1`` to run the gallery's examples too (CI's
 documentation job builds with the gallery directly). The build works on a
-copy of ``doc/`` and ``examples/`` in a temporary folder, so that it leaves
-nothing in the source tree and cannot race with a build of the same tree.
+copy of ``doc/``, ``examples/`` and the committed quick run of the paper's
+experiments (which the reproduction page includes) in a temporary folder,
+so that it leaves nothing in the source tree and cannot race with a build of
+the same tree.
 
 The other tests need no Sphinx: the quick start's ``>>>`` lines run as a
 doctest, every public class and function has an Examples section with a
@@ -46,6 +48,11 @@ def test_docs_build_without_warnings(tmp_path):
     _docs_requirements()
     shutil.copytree(DOC, tmp_path / "doc", ignore=shutil.ignore_patterns(*_GENERATED))
     shutil.copytree(EXAMPLES, tmp_path / "examples")
+    # The reproduction page includes the committed quick run's tables and plots.
+    shutil.copytree(
+        ROOT / "benchmarks" / "results" / "paper_quick",
+        tmp_path / "benchmarks" / "results" / "paper_quick",
+    )
     command = [
         sys.executable,
         "-m",
