@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sklearn_esmem import benchmark
+from sklearn_esmem import _benchmark_report, benchmark
 from sklearn_esmem.mixture import VARIANTS
 
 
@@ -256,19 +256,19 @@ def _saved_run(folder):
         "wall_time": 1.0,
     }
     records = _ranked_records()
-    benchmark._save_records(folder, run, {"variants": records[::-1]})
+    _benchmark_report._save_records(folder, run, {"variants": records[::-1]})
     return run, records
 
 
 def test_records_round_trip_sorted(tmp_path):
     run, records = _saved_run(tmp_path)
-    loaded_run, loaded = benchmark._load_records(tmp_path)
+    loaded_run, loaded = _benchmark_report._load_records(tmp_path)
     assert loaded_run == run
     # Written in the order of data set, variant and run, whatever the input.
     assert loaded == {"variants": records}
     budget = {"dataset": "a", "trial": 0, "best": {"GA-EM": [np.inf]}}
-    benchmark._save_records(tmp_path, run, {"budget": [budget]})
-    assert benchmark._load_records(tmp_path)[1] == {"budget": [budget]}
+    _benchmark_report._save_records(tmp_path, run, {"budget": [budget]})
+    assert _benchmark_report._load_records(tmp_path)[1] == {"budget": [budget]}
 
 
 def test_tables_only_rebuilds_the_reports_without_fitting(tmp_path, monkeypatch):
@@ -283,7 +283,8 @@ def test_tables_only_rebuilds_the_reports_without_fitting(tmp_path, monkeypatch)
     monkeypatch.setattr(benchmark, "run_budget_study", no_fit)
     assert main(["bench", "--tables-only", str(tmp_path)]) == 0
     tables = (tmp_path / "tables.rst").read_text()
-    assert tables == benchmark.tables_rst(*benchmark._load_records(tmp_path)) + "\n"
+    run, records = _benchmark_report._load_records(tmp_path)
+    assert tables == benchmark.tables_rst(run, records) + "\n"
     assert "``python -m sklearn_esmem bench --output out``" in tables
     assert "--tables-only out``" in tables
     assert "| VS-PLL | 6.00 | 4.50 | 1.00 | 3.83 |" in (
