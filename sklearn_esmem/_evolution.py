@@ -41,12 +41,11 @@ _SAME_MODEL = 1e-4
 # study can turn off (benchmarks/bench_search_quality.py --ablation):
 # "outcome": a parent carries the outcome of its latest child;
 # "distinct": copies of a mixture are not selected twice;
-# "swap": the focused mutation's third operator;
 # "memory": a parent's children try candidates its earlier children did not;
 # "child_refinement": children refined up to _CHILD_STEP_FACTOR times longer;
 # "collapse": collapsed components dropped, degenerate mixtures ranked last.
 MECHANISMS = frozenset(
-    ("outcome", "distinct", "swap", "memory", "child_refinement", "collapse")
+    ("outcome", "distinct", "memory", "child_refinement", "collapse")
 )
 # Added to a degenerate individual's criterion for ranking: any sound
 # mixture ranks first, degenerate ones among themselves by criterion.
@@ -89,8 +88,6 @@ class Individual:
     criterion : float
         Its criterion after its latest refinement (NaN before any).
     last_operator : {"split", "merge"} or None
-        The operator that created it.
-    last_operator : {"split", "merge", "swap"} or None
         The operator of its latest attempt at a child, or the one that
         created it if it has made none.
     improved : bool or None
@@ -359,13 +356,7 @@ def generation_task(
 def _child(X, parent, parent_em, settings, rng, sample_weight, n_samples):
     """One child of a refined parent, refined; the parent learns the outcome."""
     operator = feasible_operator(
-        choose_operator(
-            parent.last_operator,
-            parent.improved,
-            rng,
-            settings.mutation,
-            swap="swap" in settings.mechanisms,
-        ),
+        choose_operator(parent.last_operator, parent.improved, rng),
         parent.n_components,
         settings.min_components,
         settings.max_components,

@@ -1,13 +1,13 @@
-"""Guided mutation: choose components by rank roulette, then split, merge or swap.
+"""Guided mutation: choose components by rank roulette, then split or merge.
 
 Two policies. ``"paper"`` follows the authors' code: ``z ~ U{1..k}``
 splits of distinct components drawn without replacement, or
 ``z ~ U{1..floor(k/2)}`` merges of disjoint pairs drawn with replacement,
 both by *rank-based* roulette (probability proportional to the rank of the
 measure, not to its value) over all components or pairs. ``"focused"``
-makes one split, one merge or one swap (a merge and a split in one child),
-drawn by the same roulette among the ``ceil(sqrt(k))`` best-scored
-components or pairs that the parent's earlier children have not tried.
+makes one split or one merge, drawn by the same roulette among the
+``ceil(sqrt(k))`` best-scored components or pairs that the parent's earlier
+children have not tried.
 Measures are computed once, before any operation.
 
 Why ``"focused"`` is the default (``benchmarks/bench_search_time.py`` and
@@ -28,17 +28,12 @@ from .merge import moment_preserving_merge
 
 SPLIT = "split"
 MERGE = "merge"
-SWAP = "swap"
 FOCUSED = "focused"
 PAPER = "paper"
 MUTATIONS = (FOCUSED, PAPER)
 
-# The operators each policy cycles through: a failed operator hands over to
-# the next. The paper alternates split and merge (Horta & Campello); the
-# focused policy adds the swap, a split and a merge in one child, which
-# rearranges components at the same k where neither move alone pays its
-# change of penalty (Ueda et al.'s SMEM).
-OPERATORS = {PAPER: (SPLIT, MERGE), FOCUSED: (SPLIT, MERGE, SWAP)}
+# A failed operator hands over to the other (Horta & Campello).
+OPERATORS = (SPLIT, MERGE)
 
 
 def rank_probabilities(scores, n_candidates=None):
@@ -319,119 +314,31 @@ def _draw(scores, n_components, mutation, rng, exclude=()):
     return candidates[rng.choice(candidates.size, p=probabilities)]
 
 
-def swap_mutation(
-    X,
-    parameters,
-    e_step,
-    strategies,
-    rng,
-    *,
-    sample_weight=None,
-    reg_covar=0.0,
-    mutation=FOCUSED,
-    exclude=(),
-    used=None,
-):
-    """Merge one pair and split one other component: k stays, the layout moves.
-
-    Where one component covers two clusters and two share a third, a split
-    alone and a merge alone each pay for a change of k that the criterion
-    refuses; both in one child need no such payment. The pair and the
-    component are drawn by the policy's roulette, from the parent's measures;
-    the pair as :func:`merge_mutation` draws it, with ``exclude`` and ``used``.
-
-    Returns
-    -------
-    parameters : MixtureParameters
-    n_repaired : int
-    """
-    k = parameters.n_components
-    if k < 3:
-        return parameters, 0
-    pair_scores = _checked_scores(
-        strategies.merge_measure.score_pairs(X, parameters, e_step, sample_weight),
-        (k, k),
-        strategies.merge_measure,
-        "score_pairs",
-    )
-    rows, cols = np.triu_indices(k, 1)
-    pair = _draw(
-        pair_scores[rows, cols], k, mutation, rng, _untried_pairs(exclude, rows, cols)
-    )
-    i, j = rows[pair], cols[pair]
-    if used is not None:
-        used.append((int(i), int(j)))
-    split_scores = _checked_scores(
-        strategies.split_measure.score_components(X, parameters, e_step, sample_weight),
-        (k,),
-        strategies.split_measure,
-        "score_components",
-    )
-    component = _draw(split_scores, k, mutation, rng, exclude=(i, j))
-    members = e_step.log_resp.argmax(axis=1) == component
-    weights = parameters.weights.copy()
-    means = parameters.means.copy()
-    covariances = parameters.full_covariances()
-    children = _checked_children(
-        strategies.split_operator.split(
-            X,
-            weights[component],
-            means[component],
-            covariances[component],
-            members,
-            sample_weight=sample_weight,
-            random_state=rng,
-        ),
-        X.shape[1],
-        strategies.split_operator,
-    )
-    weights[i], means[i], covariances[i] = moment_preserving_merge(
-        weights[[i, j]], means[[i, j]], covariances[[i, j]]
-    )
-    if children is not None:
-        # The second child takes the merged-away slot j.
-        child_weights, child_means, child_covariances = children
-        weights[[component, j]] = child_weights
-        means[[component, j]] = child_means
-        covariances[[component, j]] = child_covariances
-        return _assemble(parameters, weights, means, covariances, reg_covar)
-    keep = np.arange(k) != j
-    return _assemble(
-        parameters, weights[keep], means[keep], covariances[keep], reg_covar
-    )
-
-
-def choose_operator(last_operator, improved, rng, mutation=PAPER, swap=True):
-    """The Horta & Campello rule, extended to the policy's cycle of operators.
+def choose_operator(last_operator, improved, rng):
+    """The Horta & Campello rule.
 
     Repeat the operator of the individual's latest attempt if its child then
-    beat it, hand over to the next operator of :data:`OPERATORS` if not, and
-    draw split or merge at random without history. ``swap=False`` leaves the
-    swap out of the cycle.
+    beat it, switch to the other one if not, and draw split or merge at
+    random without history.
     """
     if last_operator is None or improved is None:
         return SPLIT if rng.rand() < 0.5 else MERGE
     if improved:
         return last_operator
-    cycle = OPERATORS[mutation] if swap else (SPLIT, MERGE)
-    if last_operator not in cycle:
-        return SPLIT
-    return cycle[(cycle.index(last_operator) + 1) % len(cycle)]
+    return MERGE if last_operator == SPLIT else SPLIT
 
 
 def feasible_operator(operator, n_components, min_components, max_components):
     """The operator to apply: another one if ``operator`` cannot act at a bound.
 
-    A split at ``max_components``, a merge at ``min_components`` or a swap
-    with fewer than three components would return the parent unchanged. Such
+    A split at ``max_components`` or a merge at ``min_components`` would
+    return the parent unchanged. Such
     a clone, refined once more, beats its parent and so, by the Horta &
     Campello rule, repeats the same no-op: a population that reached
     ``k_max`` filled with clones and never merged again. Switching keeps
     every child a real move.
     """
     floor = max(min_components, 1)
-    if operator == SWAP and n_components < 3:
-        operator = SPLIT
     if operator == SPLIT and n_components >= max_components > floor:
         return MERGE
     if operator == MERGE and n_components <= floor < max_components:
@@ -455,10 +362,10 @@ def mutate(
     exclude=(),
     used=None,
 ):
-    """Apply one split, merge or swap mutation; return the child and repairs made.
+    """Apply one split or merge mutation; return the child and repairs made.
 
     ``exclude`` and ``used`` are the focused policy's memory of the
-    candidates (components for a split, pairs for a merge or a swap) that
+    candidates (components for a split, pairs for a merge) that
     this parent already tried with ``operator``, and the list that receives
     the one tried now.
     """
@@ -467,18 +374,6 @@ def mutate(
         # 2-means on a handful of duplicated points warns about distinct
         # clusters; the operator already copes with that case.
         warnings.simplefilter("ignore")
-        if operator == SWAP:
-            return swap_mutation(
-                X,
-                parameters,
-                e_step,
-                strategies,
-                rng,
-                sample_weight=sample_weight,
-                reg_covar=reg_covar,
-                mutation=mutation,
-                **memory,
-            )
         if operator == SPLIT:
             return split_mutation(
                 X,

@@ -98,12 +98,12 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
         by less than 1e-6 per sample, the tolerance of the refinements' EM.
 
     mutation : {"focused", "paper"}, default="focused"
-        How a mutation picks what to change. "focused": one split, one merge
-        or one *swap* (a merge and a split in one child, k kept), drawn by
-        rank roulette among the ``ceil(sqrt(k))`` best-scored components or
-        pairs that the parent's earlier children have not tried; each child
-        is refined until it beats its parent or cannot at the pace of its
-        last EM steps, for at most 12 times ``n_em_steps``. "paper": as the
+        How a mutation picks what to change. "focused": one split or one
+        merge, drawn by rank roulette among the ``ceil(sqrt(k))``
+        best-scored components or pairs that the parent's earlier children
+        have not tried; each child is refined until it beats its parent or
+        cannot at the pace of its last EM steps, for at most 12 times
+        ``n_em_steps``. "paper": as the
         authors' code, ``z ~ U{1..k}`` splits or up to ``z ~ U{1..k // 2}``
         merges, drawn by rank roulette among all components or pairs, the
         children refined by the same rule. With either, the operator follows

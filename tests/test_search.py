@@ -25,11 +25,9 @@ from sklearn_esmem._mutation import (
     FOCUSED,
     MERGE,
     SPLIT,
-    SWAP,
     choose_operator,
     merge_mutation,
     split_mutation,
-    swap_mutation,
 )
 from sklearn_esmem.criteria import mdl
 from sklearn_esmem.datasets import make_grid_mixture
@@ -85,15 +83,15 @@ def _optimum(X):
 # -- operator choice ---------------------------------------------------------
 
 
-def test_a_failed_operator_hands_over_to_the_next_of_the_cycle():
+def test_a_failed_operator_hands_over_to_the_other_and_a_winning_one_repeats():
     rng = np.random.RandomState(0)
-    assert choose_operator(SPLIT, False, rng, FOCUSED) == MERGE
-    assert choose_operator(MERGE, False, rng, FOCUSED) == SWAP
-    assert choose_operator(SWAP, False, rng, FOCUSED) == SPLIT
-    assert choose_operator(SWAP, True, rng, FOCUSED) == SWAP
-    # Without the swap, and under the paper's mutation, split and merge alternate.
-    assert choose_operator(MERGE, False, rng, FOCUSED, swap=False) == SPLIT
-    assert choose_operator(MERGE, False, rng, "paper") == SPLIT
+    assert choose_operator(SPLIT, False, rng) == MERGE
+    assert choose_operator(MERGE, False, rng) == SPLIT
+    assert choose_operator(SPLIT, True, rng) == SPLIT
+    assert choose_operator(MERGE, True, rng) == MERGE
+    # Without history, either at random.
+    drawn = {choose_operator(None, None, rng) for _ in range(50)}
+    assert drawn == {SPLIT, MERGE}
 
 
 def test_a_parent_carries_the_outcome_of_its_latest_child(grid):
@@ -125,9 +123,8 @@ def test_children_of_one_parent_try_distinct_candidates(grid):
     )
     assert len(result.children) == 4
     tried = result.parent.tried
-    # Four losing children: split, merge, swap, split; never one candidate twice.
-    assert len(tried[SPLIT]) == 2
-    assert len(tried[MERGE]) == 1 and len(tried[SWAP]) == 1
+    # Four losing children: split, merge, split, merge; never one candidate twice.
+    assert len(tried[SPLIT]) == 2 and len(tried[MERGE]) == 2
 
 
 def test_memory_excludes_tried_candidates_until_every_one_was_tried(grid):
@@ -181,28 +178,6 @@ def test_memory_excludes_tried_candidates_until_every_one_was_tried(grid):
         used=used,
     )
     assert used and used[0] != (0, 1)
-
-
-def test_swap_merges_one_pair_and_splits_another_component(grid):
-    refined, result = _refined(grid, 8)
-    used = []
-    child, _ = swap_mutation(
-        grid,
-        refined.parameters,
-        result.e_step,
-        _strategies(),
-        np.random.RandomState(0),
-        used=used,
-    )
-    assert child.n_components == refined.n_components
-    ((i, j),) = used
-    # The merged pair's moments are kept in slot i; the other components
-    # but the split one are untouched.
-    weights = refined.parameters.weights
-    assert child.weights[i] == pytest.approx(weights[i] + weights[j])
-    unchanged = np.isclose(child.means, refined.parameters.means).all(axis=1)
-    assert unchanged.sum() == refined.n_components - 3
-    assert child.weights.sum() == pytest.approx(1.0)
 
 
 # -- selection ---------------------------------------------------------------
