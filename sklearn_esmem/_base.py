@@ -223,6 +223,7 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
             final = self._without_collapsed(
                 X_search, final, sample_weight, start, min_components
             )
+        self._warn_about_polish(final, start)
         self._warn_if_collapsed(X_search, final.parameters, sample_weight, search)
         self._store(final, search, sample_weight, X.dtype)
         if X.dtype != np.float64:
@@ -288,7 +289,7 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
         """EM to convergence from the best mixture found, within the budget."""
         # The budget covers the whole fit: the polish stops at it too.
         deadline = None if self.max_time is None else start + self.max_time
-        final = run_em(
+        return run_em(
             X,
             parameters,
             self.max_iter,
@@ -297,6 +298,14 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
             tol=self.tol,
             deadline=deadline,
         )
+
+    def _warn_about_polish(self, final, start):
+        """Warn of what the final EM of the returned mixture did not finish.
+
+        Called once, on the polish of the returned mixture only: a mixture
+        whose collapsed components were dropped is polished twice.
+        """
+        deadline = None if self.max_time is None else start + self.max_time
         if self.max_iter > 0 and not final.converged:
             if final.n_iter >= self.max_iter:
                 warnings.warn(
@@ -330,7 +339,6 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
                 UserWarning,
                 stacklevel=4,
             )
-        return final
 
     def _validated_sample_weight(self, sample_weight, X):
         if sample_weight is None:

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_esmem import EvolutionarySplitMergeMixture
 from sklearn_esmem._degeneracy import collapsed_components, data_covariance
@@ -324,3 +325,27 @@ def test_copies_of_points_give_a_sound_model_and_a_forced_collapse_warns():
     # ... and, where min_components forces one on it, says so.
     with pytest.warns(UserWarning, match="collapsed onto a lower-dimensional"):
         EvolutionarySplitMergeMixture(min_components=3, **params).fit(X)
+
+
+def test_a_mixture_polished_twice_warns_once(grid, monkeypatch):
+    # The final EM drops a component it collapsed and polishes again: only
+    # the returned mixture's polish is reported.
+    est = EvolutionarySplitMergeMixture(
+        population_size=4, max_generations=2, max_iter=1, tol=1e-12, random_state=0
+    )
+    reported = []
+
+    def collapsed_once(X, parameters, sample_weight):
+        mask = np.zeros(parameters.n_components, dtype=bool)
+        if not reported and parameters.n_components > 1:
+            mask[0] = True
+            reported.append(parameters.n_components)
+        return mask
+
+    monkeypatch.setattr(est, "_collapsed", collapsed_once)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(grid)
+    assert est.n_components_ == reported[0] - 1
+    convergence = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(convergence) == 1
