@@ -48,7 +48,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 import sklearn_esmem
-from sklearn_esmem import EvolutionarySplitMergeMixture, _evolution, baselines
+from sklearn_esmem import EvolutionarySplitMergeMixture, _compiled, _evolution, baselines
 from sklearn_esmem._degeneracy import collapsed_components, data_covariance
 from sklearn_esmem._em import n_parameters
 from sklearn_esmem.criteria import mdl
@@ -295,6 +295,8 @@ def run_one(set_name, system, seed, n_jobs=1):
         est = {**SYSTEMS, **ABLATION}[system](seed)
     record = {"set": set_name, "system": system, "seed": seed, "n_jobs": n_jobs}
     record["code"] = CODE_VERSION
+    # Without numba (an optional extra) the EM steps run numpy's kernels.
+    record["kernels"] = "numba" if _compiled._numba() is not None else "numpy"
     with threadpool_limits(1), warnings.catch_warnings(record=True) as caught:
         # Every warning is recorded (and so kept off stdout) and counted.
         warnings.simplefilter("always")
