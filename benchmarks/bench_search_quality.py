@@ -48,7 +48,12 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 import sklearn_esmem
-from sklearn_esmem import EvolutionarySplitMergeMixture, _compiled, _evolution, baselines
+from sklearn_esmem import (
+    EvolutionarySplitMergeMixture,
+    _compiled,
+    _evolution,
+    baselines,
+)
 from sklearn_esmem._degeneracy import collapsed_components, data_covariance
 from sklearn_esmem._em import n_parameters
 from sklearn_esmem.criteria import mdl
