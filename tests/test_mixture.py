@@ -385,12 +385,14 @@ def test_grid_search_over_variant_and_strategy_parameter(grid_data):
 
 
 def test_sample_weight_integer_equals_repetition_in_the_result():
-    # Clusters that no search can get wrong: where two optima are close, the
-    # weighted and the repeated search may take different paths to them.
-    X, _ = make_grid_mixture(grid_size=2, n_per_component=60, std=0.05, random_state=0)
+    # The weighted and the repeated search take different random paths, so
+    # they meet only at an optimum both reach: clusters with a clear one
+    # (with 60 points each, a fifth component splitting one sample's
+    # cluster is within a nat of it), and generations enough to reach it.
+    X, _ = make_grid_mixture(grid_size=2, n_per_component=150, std=0.05, random_state=0)
     weights = np.random.RandomState(0).randint(1, 3, size=len(X))
-    weighted = _cheap().fit(X, sample_weight=weights)
-    repeated = _cheap().fit(np.repeat(X, weights, axis=0))
+    weighted = _cheap(max_generations=30).fit(X, sample_weight=weights)
+    repeated = _cheap(max_generations=30).fit(np.repeat(X, weights, axis=0))
     assert weighted.n_components_ == repeated.n_components_ == 4
     order = np.argsort(weighted.means_[:, 0] + 10 * weighted.means_[:, 1])
     order_r = np.argsort(repeated.means_[:, 0] + 10 * repeated.means_[:, 1])
