@@ -46,7 +46,7 @@ __all__ = [
 
 # Batch time, in-process, above which the next batch of its kind goes to a
 # warm pool. Measured on 2 cores (benchmarks/bench_n_jobs.py, always
-# pooled, median refinement speed-ups in results/n_jobs_2026-11-30_session8.md):
+# pooled, median refinement speed-ups in results/n_jobs_2026-11-30.md):
 # ESM-EM generations of 10 to 30 ms (900 to 1,200 points) ran at 0.77 to
 # 1.12 of their speed in-process, generations of 0.1 s and longer 1.19 to
 # 1.89 times as fast.
@@ -55,7 +55,7 @@ _POOL_MIN_SECONDS = 0.05
 # lately: loky must first start them and each must import the package (1.3
 # to 1.4 s, above), which pooled batches repay by a third to a half of their
 # in-process time each (1.5 to 1.9 times as fast pooled: bench_n_jobs.py and
-# its --baselines, results/n_jobs_2026-11-30_session4.md). Batches shorten
+# its --baselines, results/n_jobs_2026-11-30.md). Batches shorten
 # as a search settles, so the first ones must be long. First fits of ESM-EM
 # with n_jobs=2 against n_jobs=1 (bench_n_jobs.py --cold --cold-cut-over S):
 # at 0.05 s, the warm pool's cut-over, fits of 900 to 1,200 points ran at
@@ -133,7 +133,7 @@ def pooled_tasks(function, argument_lists):
 # 0.86 to 0.87 of the two CPUs busy in units of up to 3, against 0.84 to 0.86
 # and 0.81 to 0.86 one by one, and the parent's CPU outside the tasks fell
 # from 0.22-0.24 to 0.16 s and from 0.14-0.22 to 0.08-0.10 s
-# (benchmarks/bench_n_jobs.py; results/n_jobs_2026-11-30_session8.md).
+# (benchmarks/bench_n_jobs.py; results/n_jobs_2026-11-30.md).
 _MAX_UNIT = 3
 _LAST_ONE_BY_ONE = 2
 
@@ -159,7 +159,7 @@ class _CompletionTellingParallel(Parallel):
     always pooled, the refinements of 49Gauss and the 3x3 grid kept 0.82 to
     0.83 and 0.80 to 0.87 of the two CPUs busy with joblib's polling, 0.88
     to 0.90 and 0.86 to 0.88 with this (``benchmarks/bench_n_jobs.py``, its
-    share; ``results/n_jobs_2026-11-30_session8.md``). joblib 1.6 calls
+    share; ``results/n_jobs_2026-11-30.md``). joblib 1.6 calls
     :meth:`print_progress` from the thread that takes in a result, once it
     is registered, and counts the tasks done in ``n_completed_tasks``: the
     override wakes the caller, who asks for the result only once it is
