@@ -1,4 +1,4 @@
-"""The evolutionary search of ESM-EM (ALGORITHM.md section 6).
+"""The evolutionary search of ESM-EM (Covões, Hruschka & Ghosh 2016).
 
 A population of mixtures is initialised by k-means at linearly spaced k; each
 generation every individual is refined by a few EM steps, mutated by a guided

@@ -1,6 +1,6 @@
 """The two systems the paper compares ESM-EM against: OMR-EM and GA-EM.
 
-:class:`OrderedMultipleRunsMixture` (OMR-EM, ALGORITHM.md section 7) runs EM
+:class:`OrderedMultipleRunsMixture` (OMR-EM) runs EM
 from a k-means start for every k in turn, pass after pass, and keeps the best
 mixture by the criterion. :class:`GeneticEMMixture` (GA-EM, section 8) is
 Pernkopf & Bouchaffra's genetic algorithm, whose individuals are binary
@@ -882,7 +882,7 @@ class GeneticEMMixture(BaseSearchMixture):
     -----
     The paper tuned p_m, p_c, t_corr and the annihilation threshold per data
     set; the defaults here are the authors' untuned values. Deviations from
-    the authors' code (ALGORITHM.md section 8): the mutation draws each
+    the authors' code (see the deviations page): the mutation draws each
     component's and each coordinate's move independently (their code draws
     one number for all coordinates and decays the probability from one
     individual to the next); spare slots of the k-means start hold the

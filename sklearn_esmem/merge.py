@@ -1,7 +1,7 @@
 """Merge measures (which pair to merge) and the moment-preserving merge.
 
 A *merge measure* scores every pair of components of a refined mixture;
-higher means "merge this pair first" (ALGORITHM.md section 2). The merge
+higher means "merge this pair first". The merge
 itself is fixed, as in the paper: :func:`moment_preserving_merge`.
 
 Protocol for a user-defined merge measure: subclass :class:`BaseMergeMeasure`
@@ -95,7 +95,7 @@ class Overlap(BaseMergeMeasure):
     most probable is j, ``OVER(i, j) = (m_ij + m_ji) / 2`` where ``m_ij`` is
     the mean of ``1 - (g_i - g_j)`` over ``A_ij``, and 0 over an empty set.
     Symmetric, in [0, 1]; near 1 means heavy overlap. This is the intended
-    definition; the authors' code swaps rank and index (ALGORITHM.md 2.2).
+    definition; the authors' code swaps rank and index (see the deviations page).
 
     Examples
     --------
@@ -129,7 +129,7 @@ def moment_preserving_merge(weights, means, covariances):
 
     ``pi = pi_i + pi_j``, ``mu = (pi_i mu_i + pi_j mu_j) / pi`` and
     ``S = (pi_i/pi) S_i + (pi_j/pi) S_j + (pi_i pi_j / pi^2) d d'`` with
-    ``d = mu_i - mu_j`` (Zhang et al. 2003; ALGORITHM.md section 2.3).
+    ``d = mu_i - mu_j`` (Zhang et al. 2003).
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 """Classification error of a clustering against known classes.
 
 A mixture's component labels are arbitrary: component 0 may be class "B".
-Before a fitted mixture can be scored as a classifier (seed 002: Nwobi &
+Before a fitted mixture can be scored as a classifier (as in Nwobi &
 Kalu 2023, after Johnson & Wichern), each component is matched to a class by
 the Hungarian method, so that as many samples as possible agree; then the
 confusion matrix and the apparent error rate (APER) are read as usual.
@@ -121,7 +121,7 @@ def matched_confusion_matrix(y_true, y_pred, *, return_mapping=False):
 
     Examples
     --------
-    The layout of seed 002's Table 1 (Johnson & Wichern): 100 samples in each
+    The layout of Nwobi & Kalu's Table 1 (after Johnson & Wichern): 100 samples in each
     of two groups, component 1 found for group 1 and component 0 for group 2:
 
     >>> import numpy as np
@@ -153,7 +153,7 @@ def matched_confusion_matrix(y_true, y_pred, *, return_mapping=False):
 def apparent_error_rate(y_true, y_pred):
     """Apparent error rate (APER) of a clustering, its clusters matched to classes.
 
-    ``APER = (n1M + n2M) / (n1 + n2)`` (Johnson & Wichern, as in seed 002),
+    ``APER = (n1M + n2M) / (n1 + n2)`` (Johnson & Wichern, as in Nwobi & Kalu 2023),
     generalised to any numbers of classes and clusters: one minus the
     fraction of samples on the diagonal of :func:`matched_confusion_matrix`.
 

@@ -1,8 +1,8 @@
 """Split measures (which component to split) and split operators (how).
 
 A *split measure* scores every component of a refined mixture; higher means
-"split this one first" (ALGORITHM.md section 3). A *split operator* turns one
-component into two (section 4). Both are small estimator-like objects with
+"split this one first". A *split operator* turns one
+component into two. Both are small estimator-like objects with
 ``get_params``/``set_params``, so ``clone`` and ``GridSearchCV`` reach their
 parameters (``split_operator__n_kmeans_iter``).
 
@@ -35,7 +35,7 @@ __all__ = [
     "VarianceSplit",
 ]
 
-# MATLAB's eps, as in the authors' PLL (ALGORITHM.md section 3.2).
+# MATLAB's eps, as in the authors' PLL.
 _PLL_EPS = 2.220446049250313e-16
 
 
@@ -91,8 +91,8 @@ class LocalKLDivergence(BaseSplitMeasure):
     The divergence between the posterior-weighted empirical density of
     component j, ``f_ij = g_ij / sum_n g_nj``, and its Gaussian renormalised
     over the sample, ``p_ij = phi_j(x_i) / sum_n phi_j(x_n)``:
-    ``D_j = sum_i f_ij ln(f_ij / p_ij)`` (the authors' code form; ALGORITHM.md
-    section 3.1). A component that fits its points badly scores high.
+    ``D_j = sum_i f_ij ln(f_ij / p_ij)`` (the authors' code
+    form). A component that fits its points badly scores high.
 
     Examples
     --------
@@ -126,7 +126,7 @@ class PartialLogLikelihood(BaseSplitMeasure):
     """Negated partial log-likelihood of each component (the paper's PLL).
 
     ``PLL_j = -sum_i g_ij [ln(pi_j + eps) + ln(phi_j(x_i) + eps)]``, not
-    normalised by the component's size (ALGORITHM.md section 3.2), so large,
+    normalised by the component's size, so large,
     badly fitting components score high.
 
     Examples
@@ -213,7 +213,7 @@ class SVDSplit(BaseSplitOperator):
     """Split along the first principal axis (Zhang et al. 2003; the paper's SVDS).
 
     With ``a = sqrt(s_1) u_1`` the first column of ``U S^(1/2)`` from the SVD of
-    the covariance, the two children are (ALGORITHM.md section 4.1)::
+    the covariance, the two children are (Covões et al. 2016)::
 
         pi_i = alpha pi,  pi_j = (1 - alpha) pi
         mu_i = mu - sqrt(pi_j / pi_i) u a,  mu_j = mu + sqrt(pi_i / pi_j) u a
@@ -298,7 +298,7 @@ class VarianceSplit(BaseSplitOperator):
     A feature ``f`` is drawn with probability ``S_ff / trace(S)``; 2-means on
     the component's own samples starts from ``mu +/- S[:, f]`` and runs at most
     ``n_kmeans_iter`` iterations; each child takes its sub-cluster's centroid,
-    covariance and share of the weight (ALGORITHM.md section 4.2). A component
+    covariance and share of the weight. A component
     with fewer than two samples is not split.
 
     Parameters

@@ -34,7 +34,7 @@ def test_three_components_beats_gaussian_mixture_at_k3():
 
 def test_overlapping_grid_k_and_mdl():
     # std 0.22 on a unit grid: neighbours overlap, yet k = 9 stays the MDL
-    # optimum (ALGORITHM.md section 9).
+    # optimum.
     n_close = 0
     for seed in SEEDS:
         X, _ = make_grid_mixture(grid_size=3, std=0.22, random_state=seed)

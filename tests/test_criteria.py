@@ -15,7 +15,7 @@ CASES = [(-100.0, 5, 100), (250.5, 17, 1200), (-3.25, 1, 2), (0.0, 40, 4900)]
 
 @pytest.mark.parametrize("log_likelihood, p, n", CASES)
 def test_mdl_formula(log_likelihood, p, n):
-    # -ln L + (p / 2) ln N (ALGORITHM.md 1.3), in plain arithmetic.
+    # -ln L + (p / 2) ln N in plain arithmetic.
     assert mdl(log_likelihood, p, n) == pytest.approx(
         -log_likelihood + p * math.log(n) / 2
     )

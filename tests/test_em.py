@@ -257,7 +257,7 @@ def test_m_step_sample_weight_equals_repeated_rows(covariance_type):
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 def test_m_step_formulas(covariance_type):
-    """The M-step of ALGORITHM.md 1.2, by explicit loops (with reg_covar)."""
+    """The M-step of EM, by explicit loops (with reg_covar)."""
     X = _blobs(seed=14, n_per=5)
     rng = np.random.RandomState(15)
     resp = rng.dirichlet(np.ones(2), size=len(X))

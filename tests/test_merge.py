@@ -41,7 +41,7 @@ def _hand_case(resp=RESP_HAND):
 
 
 def _overlap_loop(resp, sample_weight=None):
-    """ALGORITHM.md 2.2, intended form; the mean over an empty set is 0."""
+    """The overlap measure, intended form; the mean over an empty set is 0."""
     n, k = resp.shape
     w = np.ones(n) if sample_weight is None else sample_weight
     mean = np.zeros((k, k))
@@ -62,7 +62,7 @@ def _overlap_loop(resp, sample_weight=None):
 
 
 def _correlation_loop(resp, sample_weight=None):
-    """ALGORITHM.md 2.1: |P_j' P_l| / (||P_j|| ||P_l||), weighted rows."""
+    """The correlation measure: |P_j' P_l| / (||P_j|| ||P_l||), weighted rows."""
     n, k = resp.shape
     w = np.ones(n) if sample_weight is None else sample_weight
     out = np.zeros((k, k))

@@ -41,7 +41,7 @@ def test_permuted_labels_make_no_error():
 
 @pytest.mark.parametrize("components", [(0, 1), (1, 0), (7, 3)])
 def test_seed_002_two_by_two_table(components):
-    # Data set 2 of seed 002: 200 babies, 74.5 % correct, APER 25.5 %.
+    # Data set 2 of Nwobi & Kalu (2023): 200 babies, 74.5 % correct, APER 25.5 %.
     y_true, y_pred = _two_groups(70, 30, 21, 79, components)
     matrix = matched_confusion_matrix(y_true, y_pred)
     # Rows: true group 1 (n1C, n1M) and group 2 (n2M, n2C), whatever the

@@ -50,7 +50,7 @@ def _hand_case():
 
 
 def _lkd_loop(resp, log_prob, sample_weight=None):
-    """ALGORITHM.md 3.1, code form, natural log: sum_i f_ij ln(f_ij / p_ij)."""
+    """LKD, code form, natural log: sum_i f_ij ln(f_ij / p_ij)."""
     n, k = resp.shape
     w = np.ones(n) if sample_weight is None else sample_weight
     out = []
@@ -68,7 +68,7 @@ def _lkd_loop(resp, log_prob, sample_weight=None):
 
 
 def _pll_loop(resp, log_prob, weights, sample_weight=None):
-    """ALGORITHM.md 3.2: -sum_i g_ij [ln(pi_j + eps) + ln(phi_ij + eps)]."""
+    """PLL: -sum_i g_ij [ln(pi_j + eps) + ln(phi_ij + eps)]."""
     n, k = resp.shape
     w = np.ones(n) if sample_weight is None else sample_weight
     out = []
@@ -253,7 +253,7 @@ def _moments(weights, means, covariances):
 
 
 def _svd_split_by_formula(weight, mean, covariance, alpha, beta, u, sign):
-    """ALGORITHM.md 4.1 with a = A[:, 0], A = U S^(1/2) from numpy's SVD."""
+    """The SVD split with a = A[:, 0], A = U S^(1/2) from numpy's SVD."""
     U, s, _ = np.linalg.svd(covariance)
     a = sign * (U * np.sqrt(s))[:, 0]
     aat = np.outer(a, a)
