@@ -32,9 +32,6 @@ FOCUSED = "focused"
 PAPER = "paper"
 MUTATIONS = (FOCUSED, PAPER)
 
-# A failed operator hands over to the other (Horta & Campello).
-OPERATORS = (SPLIT, MERGE)
-
 
 def rank_probabilities(scores, n_candidates=None):
     """Roulette probabilities proportional to the rank (1 = lowest score).
