@@ -37,7 +37,6 @@ from ._em import (
 )
 from ._evolution import minimum_support
 from ._kernels import log_gaussian_prob
-from ._reused_memory import reusing_memory
 from ._sklearn_compat import check_sample_weight, fit_context
 
 __all__ = ["BaseSearchMixture", "SearchOutcome"]
@@ -213,9 +212,7 @@ class BaseSearchMixture(ClusterMixin, BaseMixture):
         # 2-means): extra BLAS and OpenMP threads only spin, and made a fit up
         # to 5 times slower with another process busy. Cores are used by
         # n_jobs instead.
-        # The E-step's large arrays are reused from one EM run to the next
-        # (._reused_memory).
-        with threadpool_limits(limits=1), reusing_memory():
+        with threadpool_limits(limits=1):
             search = self._search(
                 X_search, sample_weight, min_components, max_components, rng
             )

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _compiled, _reused_memory
+from . import _compiled
 from ._kernels import (
     data_centre,
     full_matrices,
@@ -373,14 +373,11 @@ def _result_arrays(out, n_components, n_samples):
     """The (k, n), (k, n), (k, n) and (n,) arrays an E-step writes into."""
     if out is not None and out.log_prob.shape == (n_samples, n_components):
         return out.log_prob.T, out.log_resp.T, out.resp.T, out.log_prob_norm
-    # Memory of earlier E-steps of the fit where nothing refers to it any
-    # more (._reused_memory): in a process that had fitted before, fresh
-    # arrays page-faulted in at every EM run.
     return (
-        _reused_memory.empty((n_components, n_samples)),
-        _reused_memory.empty((n_components, n_samples)),
-        _reused_memory.empty((n_components, n_samples)),
-        _reused_memory.empty(n_samples),
+        np.empty((n_components, n_samples)),
+        np.empty((n_components, n_samples)),
+        np.empty((n_components, n_samples)),
+        np.empty(n_samples),
     )
 
 

@@ -25,7 +25,7 @@ from ._degeneracy import collapsed_in, data_covariance
 from ._em import drop_components, make_parameters, n_parameters, run_em
 from ._kernels import gaussian_parameters
 from ._mutation import PAPER, choose_operator, feasible_operator, mutate
-from ._placement import TaskPlacement
+from ._parallel import TaskRunner
 
 _SEED_BOUND = np.iinfo(np.int32).max
 # EM refinements stop once the mean log-likelihood per sample moves less
@@ -532,66 +532,62 @@ def evolve(
     n_repaired_total = 0
     n_collapsed_total = 0
     generation = 0
-    with TaskPlacement(n_jobs) as placement:
-        for generation in range(1, max_generations + 1):
-            seeds = rng.randint(_SEED_BOUND, size=len(population))
-            counts = allocate_children(population, population_size)
-            arguments = [
-                (X, individual, settings, seed, n_samples, sample_weight, count)
-                for individual, seed, count in zip(
-                    population, seeds, counts, strict=True
-                )
-            ]
-            # A generation goes to the workers when the last one took long
-            # enough to pay for the pool (._placement): the population changes
-            # little between generations. Largest individuals first, as a
-            # task's time grows with its number of components: the last task
-            # to finish is then a small one, and the workers end together.
-            order = sorted(
-                range(len(population)),
-                key=lambda index: -population[index].n_components * counts[index],
+    placement = TaskRunner(n_jobs)
+    for generation in range(1, max_generations + 1):
+        seeds = rng.randint(_SEED_BOUND, size=len(population))
+        counts = allocate_children(population, population_size)
+        arguments = [
+            (X, individual, settings, seed, n_samples, sample_weight, count)
+            for individual, seed, count in zip(population, seeds, counts, strict=True)
+        ]
+        # Largest individuals first, as a
+        # task's time grows with its number of components: the last task
+        # to finish is then a small one, and the workers end together.
+        order = sorted(
+            range(len(population)),
+            key=lambda index: -population[index].n_components * counts[index],
+        )
+        results = placement.map("generation", generation_task, arguments, order)
+        parents = [result.parent for result in results]
+        children = [child for result in results for child in result.children]
+        n_em_iter_total += sum(result.n_em_iter for result in results)
+        n_repaired_total += sum(result.n_repaired for result in results)
+        n_collapsed_total += sum(result.n_collapsed for result in results)
+        population = select(
+            parents + children,
+            population_size,
+            distinct_only="distinct" in settings.mechanisms,
+        )
+        # The best mixture ever met, not the population's: EM with
+        # reg_covar is monotone only to rounding, and a survivor's
+        # criterion can move up by 1e-9 once it has converged. A longer
+        # search then never returns a worse mixture.
+        if best is None or population[0].sort_key() < best.sort_key():
+            best = population[0]
+        history.append(
+            GenerationRecord(
+                generation,
+                time.perf_counter() - start,
+                best.criterion,
+                best.n_components,
+                n_em_iter_total,
+                tuple(individual.n_components for individual in population),
             )
-            results = placement.map("generation", generation_task, arguments, order)
-            parents = [result.parent for result in results]
-            children = [child for result in results for child in result.children]
-            n_em_iter_total += sum(result.n_em_iter for result in results)
-            n_repaired_total += sum(result.n_repaired for result in results)
-            n_collapsed_total += sum(result.n_collapsed for result in results)
-            population = select(
-                parents + children,
-                population_size,
-                distinct_only="distinct" in settings.mechanisms,
+        )
+        if verbose and generation % verbose_interval == 0:
+            print(
+                f"Generation {generation}\t best criterion {best.criterion:.5f}"
+                f"\t k={best.n_components}\t time {history[-1].elapsed:.2f}s"
             )
-            # The best mixture ever met, not the population's: EM with
-            # reg_covar is monotone only to rounding, and a survivor's
-            # criterion can move up by 1e-9 once it has converged. A longer
-            # search then never returns a worse mixture.
-            if best is None or population[0].sort_key() < best.sort_key():
-                best = population[0]
-            history.append(
-                GenerationRecord(
-                    generation,
-                    time.perf_counter() - start,
-                    best.criterion,
-                    best.n_components,
-                    n_em_iter_total,
-                    tuple(individual.n_components for individual in population),
-                )
-            )
-            if verbose and generation % verbose_interval == 0:
-                print(
-                    f"Generation {generation}\t best criterion {best.criterion:.5f}"
-                    f"\t k={best.n_components}\t time {history[-1].elapsed:.2f}s"
-                )
-            if best_previous - best.sort_key() < stall_threshold:
-                n_stall += 1
-                if n_stall >= n_stall_generations:
-                    break
-            else:
-                n_stall = 0
-                best_previous = best.sort_key()
-            if max_time is not None and time.perf_counter() - start >= max_time:
+        if best_previous - best.sort_key() < stall_threshold:
+            n_stall += 1
+            if n_stall >= n_stall_generations:
                 break
+        else:
+            n_stall = 0
+            best_previous = best.sort_key()
+        if max_time is not None and time.perf_counter() - start >= max_time:
+            break
     return SearchResult(
         best,
         population,

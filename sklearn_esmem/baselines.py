@@ -33,7 +33,7 @@ from ._em import (
     run_em,
 )
 from ._evolution import SearchSettings, criterion_value, kmeans_parameters
-from ._placement import TaskPlacement
+from ._parallel import TaskRunner
 
 __all__ = ["GeneticEMMixture", "OrderedMultipleRunsMixture"]
 
@@ -334,61 +334,53 @@ class OrderedMultipleRunsMixture(BaseSearchMixture):
         history = []
         n_em_iter = n_repaired = 0
         out_of_time = False
-        # Each run is handed back as it ends, in order, so the budget is
-        # checked after every run in the pool too. A pass goes to the pool
-        # when the last one took long enough to pay for it, and the passes
-        # left are enough work to pay for starting a cold pool
-        # (._placement); the first starts here.
-        with TaskPlacement(self.n_jobs) as placement:
-            for n_pass in range(1, self.n_passes + 1):
-                seeds = random_state.randint(_SEED_BOUND, size=len(ks))
-                arguments = [
-                    (
-                        X,
-                        k,
-                        seed,
-                        settings,
-                        self.max_iter_per_run,
-                        n_samples,
-                        sample_weight,
-                    )
-                    for k, seed in zip(ks, seeds, strict=True)
-                ]
-                runs = placement.imap(
-                    "pass",
-                    _omr_run,
-                    arguments,
-                    n_batches=self.n_passes - n_pass + 1,
+        # Runs are handed back in order, one at a time here and a round of
+        # workers' at a time pooled, so the budget is checked between them.
+        placement = TaskRunner(self.n_jobs)
+        for n_pass in range(1, self.n_passes + 1):
+            seeds = random_state.randint(_SEED_BOUND, size=len(ks))
+            arguments = [
+                (
+                    X,
+                    k,
+                    seed,
+                    settings,
+                    self.max_iter_per_run,
+                    n_samples,
+                    sample_weight,
                 )
-                run_ks = []
-                try:
-                    for run in runs:
-                        n_em_iter += run.n_em_iter
-                        n_repaired += run.n_repaired
-                        run_ks.append(run.parameters.n_components)
-                        # Strictly lower: of equal runs, the first (lowest k,
-                        # earliest pass) is kept.
-                        if best is None or run.sort_key() < best.sort_key():
-                            best = run
-                        if _out_of_time(self.max_time, start):
-                            out_of_time = True
-                            break
-                finally:
-                    # Cancels the runs not started when out of time.
-                    runs.close()
-                history.append(
-                    _record(
-                        n_pass,
-                        start,
-                        best.criterion,
-                        best.parameters.n_components,
-                        n_em_iter,
-                        run_ks,
-                    )
+                for k, seed in zip(ks, seeds, strict=True)
+            ]
+            runs = placement.imap("pass", _omr_run, arguments)
+            run_ks = []
+            try:
+                for run in runs:
+                    n_em_iter += run.n_em_iter
+                    n_repaired += run.n_repaired
+                    run_ks.append(run.parameters.n_components)
+                    # Strictly lower: of equal runs, the first (lowest k,
+                    # earliest pass) is kept.
+                    if best is None or run.sort_key() < best.sort_key():
+                        best = run
+                    if _out_of_time(self.max_time, start):
+                        out_of_time = True
+                        break
+            finally:
+                # Cancels the runs not started when out of time.
+                runs.close()
+            history.append(
+                _record(
+                    n_pass,
+                    start,
+                    best.criterion,
+                    best.parameters.n_components,
+                    n_em_iter,
+                    run_ks,
                 )
-                _print_progress(self, "Pass", history[-1])
-                if out_of_time:
-                    break
+            )
+            _print_progress(self, "Pass", history[-1])
+            if out_of_time:
+                break
         self.n_passes_ = len(history)
         return SearchOutcome(best.parameters, history, n_em_iter, n_repaired)
 
@@ -1013,73 +1005,71 @@ class GeneticEMMixture(BaseSearchMixture):
         history = []
         n_em_iter = n_repaired = n_stall = 0
         previous_k = None
-        # Each kind of batch goes to the pool when its last one took long
-        # enough to pay for it (._placement).
-        with TaskPlacement(self.n_jobs) as placement:
-            if ks.size:
-                fresh, n_repaired = self._kmeans_population(
-                    placement, X, ks, max_components, random_state, sample_weight
+        placement = TaskRunner(self.n_jobs)
+        if ks.size:
+            fresh, n_repaired = self._kmeans_population(
+                placement, X, ks, max_components, random_state, sample_weight
+            )
+            population = population + fresh
+        # The first individual stands in for the elitist until one is
+        # evaluated: a warm start's best keeps its weights this way (a
+        # new individual has none, and starts from uniform weights).
+        elitist = population[0]
+        for generation in range(1, self.max_generations + 1):
+            parents = _refine_all(
+                placement,
+                "parents",
+                X,
+                population,
+                elitist,
+                settings,
+                sample_weight,
+            )
+            children = self._recombine(parents.individuals, random_state)
+            children = _refine_all(
+                placement,
+                "children",
+                X,
+                children,
+                parents.elitist,
+                settings,
+                sample_weight,
+            )
+            elitist = children.elitist
+            n_em_iter += parents.n_em_iter + children.n_em_iter
+            n_repaired += parents.n_repaired + children.n_repaired
+            # (K + H) truncation selection; sorted() is stable, so of
+            # equal individuals the parents come first.
+            population = sorted(
+                parents.individuals + children.individuals,
+                key=_GAIndividual.sort_key,
+            )[: self.population_size]
+            history.append(
+                _record(
+                    generation,
+                    start,
+                    elitist.criterion,
+                    elitist.n_components,
+                    n_em_iter,
+                    [individual.n_components for individual in population],
                 )
-                population = population + fresh
-            # The first individual stands in for the elitist until one is
-            # evaluated: a warm start's best keeps its weights this way (a
-            # new individual has none, and starts from uniform weights).
-            elitist = population[0]
-            for generation in range(1, self.max_generations + 1):
-                parents = _refine_all(
-                    placement,
-                    "parents",
-                    X,
-                    population,
-                    elitist,
-                    settings,
-                    sample_weight,
-                )
-                children = self._recombine(parents.individuals, random_state)
-                children = _refine_all(
-                    placement,
-                    "children",
-                    X,
-                    children,
-                    parents.elitist,
-                    settings,
-                    sample_weight,
-                )
-                elitist = children.elitist
-                n_em_iter += parents.n_em_iter + children.n_em_iter
-                n_repaired += parents.n_repaired + children.n_repaired
-                # (K + H) truncation selection; sorted() is stable, so of
-                # equal individuals the parents come first.
-                population = sorted(
-                    parents.individuals + children.individuals,
-                    key=_GAIndividual.sort_key,
-                )[: self.population_size]
-                history.append(
-                    _record(
-                        generation,
-                        start,
-                        elitist.criterion,
-                        elitist.n_components,
-                        n_em_iter,
-                        [individual.n_components for individual in population],
-                    )
-                )
-                _print_progress(self, "Generation", history[-1])
-                n_stall = n_stall + 1 if elitist.n_components == previous_k else 0
-                previous_k = elitist.n_components
-                if n_stall >= self.n_stall_generations:
-                    break
-                if _out_of_time(self.max_time, start):
-                    break
-                population = _mutate_all(
-                    placement,
-                    X,
-                    population,
-                    elitist,
-                    random_state,
-                    settings,
-                    sample_weight,
-                )
+            )
+            _print_progress(self, "Generation", history[-1])
+            n_stall = n_stall + 1 if elitist.n_components == previous_k else 0
+            previous_k = elitist.n_components
+            if n_stall >= self.n_stall_generations:
+                break
+            if _out_of_time(self.max_time, start):
+                break
+            population = _mutate_all(
+                placement,
+                X,
+                population,
+                elitist,
+                random_state,
+                settings,
+                sample_weight,
+            )
         self.population_ = population
         self.n_generations_ = len(history)
         parameters, _ = elitist.parameters(

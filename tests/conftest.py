@@ -2,7 +2,7 @@
 
 import pytest
 
-from sklearn_esmem import _compiled, _placement
+from sklearn_esmem import _compiled, _parallel
 
 
 @pytest.fixture(params=["compiled", "numpy"])
@@ -21,73 +21,54 @@ def kernels(request, monkeypatch):
 
 @pytest.fixture
 def always_pooled(monkeypatch):
-    """The searches share every batch of tasks after the first out to the pool.
+    """The searches send every batch of tasks to joblib's workers.
 
-    By default a batch goes to the pool only once one of its kind, run
-    in-process, was slow enough to pay for it, which the small data of the
-    tests never is; tests of workers and backends need the pool.
+    By default a batch goes to them only once the last one of its kind took
+    long enough to pay for it, which the small data of the tests never does;
+    tests of workers and backends need them.
     """
-    monkeypatch.setattr(_placement, "_POOL_MIN_SECONDS", 0.0)
-    monkeypatch.setattr(_placement, "_COLD_POOL_MIN_SECONDS", 0.0)
-    monkeypatch.setattr(_placement, "_COLD_POOL_MIN_WORK_SECONDS", 0.0)
+    monkeypatch.setattr(_parallel, "MIN_POOLED_SECONDS", 0.0)
 
 
 class RecordingParallel:
-    """Stands in for joblib's Parallel: runs the tasks here, recording them."""
+    """Stands in for scikit-learn's Parallel: runs the tasks here, recording them."""
 
-    opened = 0
-    options = None
+    calls = 0
     dispatched = []
 
     def __init__(self, **options):
-        type(self).options = options
-
-    def __enter__(self):
-        type(self).opened += 1
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
-
-    def wait_until_completed(self, n_tasks):
-        pass  # The tasks run when their results are asked for.
+        self.options = options
 
     def __call__(self, tasks):
+        type(self).calls += 1
         tasks = list(tasks)
-        # Each is a unit of tasks (_placement.pooled_tasks): recorded as
-        # (function, *arguments), one by one.
+        # Each is _parallel._timed(function, arguments): recorded as
+        # (function, *arguments).
         type(self).dispatched.append(
-            [
-                (function, *arguments)
-                for _, (function, unit), _ in tasks
-                for arguments in unit
-            ]
+            [(function, *arguments) for _, (function, arguments), _ in tasks]
         )
         # Unwrapped: scikit-learn's delayed warns when called outside its
-        # Parallel. A generator, as return_as="generator" gives.
-        return (
+        # Parallel.
+        return [
             getattr(function, "function", function)(*args, **kwargs)
             for function, args, kwargs in tasks
-        )
+        ]
 
 
 @pytest.fixture
 def recording(monkeypatch):
-    """A RecordingParallel for the pool, no pool used yet, and given cut-overs.
+    """A RecordingParallel for the workers, with a given cut-over.
 
-    Returns the function that sets the cut-overs; its ``parallel`` is the
+    Returns the function that sets the cut-over; its ``parallel`` is the
     RecordingParallel class, which holds the counts.
     """
-    monkeypatch.setattr(_placement, "_CompletionTellingParallel", RecordingParallel)
-    monkeypatch.setattr(_placement, "_pool_last_used", {})
+    monkeypatch.setattr(_parallel, "Parallel", RecordingParallel)
 
-    def set_cut_overs(warm, cold, cold_work=0.0):
-        """Set the cut-overs, and start counting pools and batches afresh."""
-        RecordingParallel.opened = 0
+    def set_cut_over(seconds):
+        """Set the cut-over, and start counting pooled batches afresh."""
+        RecordingParallel.calls = 0
         RecordingParallel.dispatched = []
-        monkeypatch.setattr(_placement, "_POOL_MIN_SECONDS", warm)
-        monkeypatch.setattr(_placement, "_COLD_POOL_MIN_SECONDS", cold)
-        monkeypatch.setattr(_placement, "_COLD_POOL_MIN_WORK_SECONDS", cold_work)
+        monkeypatch.setattr(_parallel, "MIN_POOLED_SECONDS", seconds)
 
-    set_cut_overs.parallel = RecordingParallel
-    return set_cut_overs
+    set_cut_over.parallel = RecordingParallel
+    return set_cut_over

@@ -12,7 +12,7 @@ from sklearn_esmem import GeneticEMMixture, OrderedMultipleRunsMixture, baseline
 from sklearn_esmem._degeneracy import collapsed_components, data_covariance
 from sklearn_esmem._em import COVARIANCE_TYPES, run_em
 from sklearn_esmem._evolution import SearchSettings, kmeans_parameters
-from sklearn_esmem._placement import TaskPlacement
+from sklearn_esmem._parallel import TaskRunner
 from sklearn_esmem.baselines import (
     _annihilation,
     _crossover,
@@ -561,10 +561,14 @@ def test_the_elitist_is_not_mutated_and_keeps_its_weights():
         for _ in range(3)
     ]
     elitist = population[1]
-    with TaskPlacement(n_jobs=None) as placement:
-        mutated = _mutate_all(
-            placement, X, population, elitist, np.random.RandomState(0), settings
-        )
+    mutated = _mutate_all(
+        TaskRunner(n_jobs=None),
+        X,
+        population,
+        elitist,
+        np.random.RandomState(0),
+        settings,
+    )
     assert mutated[1] is elitist
     # p_m = 1 flips every bit of the others.
     for index in (0, 2):

@@ -87,18 +87,18 @@ def _search_opening_pools(recording, cut_over, n_jobs):
     from sklearn_esmem import EvolutionarySplitMergeMixture
     from sklearn_esmem.datasets import make_grid_mixture
 
-    recording(warm=cut_over, cold=cut_over)
+    recording(cut_over)
     X, _ = make_grid_mixture(grid_size=2, n_per_component=40, random_state=0)
     est = EvolutionarySplitMergeMixture(
         population_size=4, max_generations=3, n_jobs=n_jobs, random_state=0
     ).fit(X)
-    # The individuals' sizes, in the order of dispatch: pooled_task's
-    # arguments are the task function and then the task's.
+    # The individuals' sizes, in the order of dispatch: each task is
+    # recorded as the task function and then its arguments.
     sizes = [
         [args[2].n_components for args in batch]
         for batch in recording.parallel.dispatched
     ]
-    return recording.parallel.opened, est, sizes
+    return recording.parallel.calls, est, sizes
 
 
 def test_small_generations_stay_in_process(recording):
@@ -108,7 +108,7 @@ def test_small_generations_stay_in_process(recording):
 
 def test_slow_generations_go_to_the_pool_with_the_same_result(recording):
     opened, pooled, dispatched = _search_opening_pools(recording, 0.0, n_jobs=2)
-    assert opened == 1
+    assert opened == 3
     # Largest individuals first, so that the workers end together.
     assert len(dispatched) == 3
     for sizes in dispatched:

@@ -10,7 +10,6 @@ from sklearn_esmem import (
     EvolutionarySplitMergeMixture,
     GeneticEMMixture,
     OrderedMultipleRunsMixture,
-    _shared_arrays,
 )
 from sklearn_esmem.datasets import make_grid_mixture
 
@@ -49,22 +48,19 @@ def references(X):
     "backend",
     [
         "loky",
-        "loky, X sent once",
+        "loky, X memory-mapped",
         "threading",
-        # Its results come all at once: it cannot hand them over as a
-        # generator.
-        "multiprocessing, X sent once",
+        "multiprocessing",
     ],
 )
-def test_n_jobs_and_joblib_backend(
-    X, references, estimator, backend, always_pooled, monkeypatch
-):
-    if backend.endswith(", X sent once"):
-        # The test data are below the size from which the workers load them
-        # once (_shared_arrays) instead of receiving them with every task.
-        monkeypatch.setattr(_shared_arrays, "MIN_SHARED_BYTES", 0)
-        backend = backend.removesuffix(", X sent once")
-    with parallel_config(backend=backend):
+def test_n_jobs_and_joblib_backend(X, references, estimator, backend, always_pooled):
+    options = {}
+    if backend.endswith(", X memory-mapped"):
+        # The test data are below the size from which joblib hands arrays
+        # to its workers as memory maps.
+        options["max_nbytes"] = 0
+        backend = backend.removesuffix(", X memory-mapped")
+    with parallel_config(backend=backend, **options):
         est = clone(estimator).set_params(n_jobs=2).fit(X)
     assert_same_model(references[type(est).__name__], est)
 
