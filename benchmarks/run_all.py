@@ -7,14 +7,12 @@ not affect the next) and its table is printed and written to
 1. ``bench_em_iteration.py``: one EM iteration against scikit-learn's, with the floor;
 2. ``bench_search_time.py``: time to reach the best BIC of scikit-learn's loop over k;
 3. ``bench_memory.py``: peak memory against N;
-4. ``bench_n_jobs.py``: n_jobs=2 against n_jobs=1, warm and ``--cold``, the
-   baselines (``--baselines``), ``--contention`` and ``--overhead``;
+4. ``bench_n_jobs.py``: the share of two CPUs a pooled generation keeps
+   busy, and whole fits with n_jobs=1 and 2;
 5. ``bench_mutation_policies.py``: the focused and the paper mutation;
 6. ``kernel_accuracy.py``: the kernels' errors against exact answers;
 7. ``bench_compile.py``: a script's first and second fit with the compiled
-   kernels being compiled, loaded, and without them;
-8. ``bench_reused_memory.py``: n_jobs=1 fits with the E-step memory reused
-   and with fresh arrays.
+   kernels being compiled, loaded, and without them.
 
 Run: ``python benchmarks/run_all.py`` (about 20 minutes) or
 ``python benchmarks/run_all.py --quick`` (a few minutes: N <= 1e4, one seed,
@@ -28,8 +26,6 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# Options that make a script measure something else: part of the file name.
-MODES = ("--cold", "--baselines", "--contention", "--overhead")
 
 
 # bench_n_jobs.py's small and middle data sets (its largest fits take 30 s).
@@ -42,24 +38,9 @@ def _runs(quick):
         ("bench_search_time", ["--seeds", "0"] if quick else []),
         ("bench_memory", ["--n", "10000", "100000"] if quick else []),
         ("bench_n_jobs", ["--repeats", "1", *_QUICK_N_JOBS_DATA] if quick else []),
-        (
-            "bench_n_jobs",
-            ["--cold", "--repeats", "1", *_QUICK_N_JOBS_DATA] if quick else ["--cold"],
-        ),
-        (
-            "bench_n_jobs",
-            (
-                ["--baselines", "--repeats", "1", *_QUICK_N_JOBS_DATA]
-                if quick
-                else ["--baselines"]
-            ),
-        ),
-        ("bench_n_jobs", ["--contention"]),
-        ("bench_n_jobs", ["--overhead"]),
         ("bench_mutation_policies", []),
         ("kernel_accuracy", []),
         ("bench_compile", ["--repeats", "1"] if quick else []),
-        ("bench_reused_memory", ["--repeats", "1"] if quick else []),
     ]
 
 
@@ -81,11 +62,7 @@ def main(argv=None):
         if result.returncode != 0:
             print(result.stderr, file=sys.stderr)
             return result.returncode
-        modes = [option[2:] for option in options if option in MODES]
-        suffix = "".join(f"_{mode}" for mode in modes)
-        path = (
-            args.output / f"{script}{suffix}_{date}{'_quick' if args.quick else ''}.md"
-        )
+        path = args.output / f"{script}_{date}{'_quick' if args.quick else ''}.md"
         path.write_text(
             f"Command: `python benchmarks/{script}.py {' '.join(options)}` "
             f"({time.perf_counter() - start:.0f} s)\n\n{result.stdout}"

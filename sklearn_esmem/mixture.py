@@ -129,13 +129,14 @@ class EvolutionarySplitMergeMixture(BaseSearchMixture):
         EM iterations of the final polish of the best mixture.
 
     n_jobs : int, default=None
-        Number of jobs refining the population, through joblib. A generation
-        runs in this process when the previous one took less than 0.05 s,
-        too little to pay for a pool, or less than 0.5 s while this process's
-        pool has not run a search in the last few minutes (starting its
-        workers costs 1 to 2 s); one that starts here moves its remaining
-        tasks to a warm pool once they look long enough. The result does not
-        depend on it.
+        Number of jobs refining the population, through joblib: the
+        individuals of a generation are refined, mutated and their children
+        refined in parallel. The result does not depend on ``n_jobs`` nor on
+        joblib's backend. It helps when a generation takes a tenth of a
+        second or more (thousands of samples and more): a generation runs in
+        this process when the previous one took less work than that, which
+        sending it to workers would not repay. ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means all processors.
 
     random_state : int, RandomState instance or None, default=None
         Controls every random choice of the search.
