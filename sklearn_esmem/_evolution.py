@@ -198,10 +198,10 @@ def minimum_support(n_features, covariance_type):
     A full covariance from fewer than ``n_features + 1`` samples is singular,
     a diagonal or spherical one from a single sample is zero; only
     ``reg_covar`` then keeps them invertible. Such a component buys an
-    unbounded likelihood with a few points, and measured on the 7 x 7 grid
-    the search kept one on three nearly collinear points, a criterion above
-    the optimum it could not leave: merges never pick it, as it shares
-    no samples with its neighbours.
+    unbounded likelihood with a few points: a search can keep one on a few
+    nearly collinear points, at a criterion above the optimum that it cannot
+    leave, as merges never pick a component that shares no samples with its
+    neighbours.
     """
     if covariance_type == "full":
         return n_features + 1
@@ -532,7 +532,7 @@ def evolve(
     n_repaired_total = 0
     n_collapsed_total = 0
     generation = 0
-    placement = TaskRunner(n_jobs)
+    runner = TaskRunner(n_jobs)
     for generation in range(1, max_generations + 1):
         seeds = rng.randint(_SEED_BOUND, size=len(population))
         counts = allocate_children(population, population_size)
@@ -540,14 +540,14 @@ def evolve(
             (X, individual, settings, seed, n_samples, sample_weight, count)
             for individual, seed, count in zip(population, seeds, counts, strict=True)
         ]
-        # Largest individuals first, as a
-        # task's time grows with its number of components: the last task
-        # to finish is then a small one, and the workers end together.
+        # Largest individuals first, as a task's time grows with its number
+        # of components: the last task to finish is then a small one, and
+        # the workers end together.
         order = sorted(
             range(len(population)),
             key=lambda index: -population[index].n_components * counts[index],
         )
-        results = placement.map("generation", generation_task, arguments, order)
+        results = runner.map("generation", generation_task, arguments, order)
         parents = [result.parent for result in results]
         children = [child for result in results for child in result.children]
         n_em_iter_total += sum(result.n_em_iter for result in results)
