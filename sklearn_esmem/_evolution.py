@@ -38,7 +38,9 @@ _CHILD_STEP_FACTOR = 12
 # relative, are copies of one mixture.
 _SAME_MODEL = 1e-4
 # The mechanisms that keep the search improving, each of which the quality
-# study can turn off (benchmarks/bench_search_quality.py --ablation):
+# study can turn off (benchmarks/bench_search_quality.py --systems
+# esmem-no-NAME; the Algorithm page of the documentation, section
+# "Mechanisms"):
 # "outcome": a parent carries the outcome of its latest child;
 # "distinct": copies of a mixture are not selected twice;
 # "memory": a parent's children try candidates its earlier children did not;
